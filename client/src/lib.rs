@@ -1,0 +1,1 @@
+//! Rust RocketMQ client SDK.

@@ -1,0 +1,329 @@
+//! [`Connection`]: one multiplexed TCP connection, for clients and servers.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use futures::stream::FuturesUnordered;
+use futures::StreamExt;
+use parking_lot::Mutex;
+use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::codec::FramedRead;
+use tokio_util::sync::CancellationToken;
+
+use super::router::RejectAll;
+use super::{ClientConfig, NetError, Processor};
+use crate::code::response;
+use crate::codec::RemotingCodec;
+use crate::command::{RemotingCommand, FLAG_ONEWAY, FLAG_RESPONSE};
+
+static NEXT_OPAQUE: AtomicI32 = AtomicI32::new(1);
+static NEXT_CONN_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Frames queued beyond this many bytes are written before encoding more.
+const WRITE_BATCH_BYTES: usize = 256 * 1024;
+
+/// One TCP connection carrying requests and responses in both directions.
+///
+/// Invariants: every request sent with [`Connection::invoke`] is completed
+/// exactly once, by its response, by its timeout, or by the connection
+/// closing; once closed, a connection stays closed.
+pub struct Connection {
+    id: u64,
+    peer: SocketAddr,
+    local: SocketAddr,
+    tx: mpsc::UnboundedSender<RemotingCommand>,
+    pending: Mutex<HashMap<i32, oneshot::Sender<RemotingCommand>>>,
+    closed: AtomicBool,
+    cancel: CancellationToken,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("id", &self.id)
+            .field("peer", &self.peer)
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+impl Connection {
+    /// Dials `addr` and starts the connection's tasks. Requests the peer sends
+    /// on this connection go to `handler` (REQUEST_CODE_NOT_SUPPORTED when none).
+    pub async fn connect(
+        addr: &str,
+        cfg: &ClientConfig,
+        handler: Option<Arc<dyn Processor>>,
+    ) -> Result<Arc<Connection>, NetError> {
+        let stream = match tokio::time::timeout(cfg.connect_timeout, TcpStream::connect(addr)).await
+        {
+            Ok(Ok(s)) => s,
+            Ok(Err(source)) => {
+                return Err(NetError::Connect {
+                    addr: addr.to_owned(),
+                    source,
+                })
+            }
+            Err(_) => return Err(NetError::ConnectTimeout(addr.to_owned())),
+        };
+        let handler = handler.unwrap_or_else(|| Arc::new(RejectAll));
+        Connection::start(
+            stream,
+            handler,
+            cfg.max_frame_len,
+            cfg.max_inflight,
+            CancellationToken::new(),
+        )
+        .map_err(|source| NetError::Connect {
+            addr: addr.to_owned(),
+            source,
+        })
+    }
+
+    /// Wraps an established stream: spawns the writer and reader tasks and
+    /// returns the handle plus the reader task's join handle.
+    pub(crate) fn start(
+        stream: TcpStream,
+        processor: Arc<dyn Processor>,
+        max_frame_len: usize,
+        max_inflight: usize,
+        cancel: CancellationToken,
+    ) -> std::io::Result<Arc<Connection>> {
+        Self::start_with_handle(stream, processor, max_frame_len, max_inflight, cancel)
+            .map(|(c, _)| c)
+    }
+
+    /// Like [`Connection::start`], also returning the reader task's handle.
+    pub(crate) fn start_with_handle(
+        stream: TcpStream,
+        processor: Arc<dyn Processor>,
+        max_frame_len: usize,
+        max_inflight: usize,
+        cancel: CancellationToken,
+    ) -> std::io::Result<(Arc<Connection>, tokio::task::JoinHandle<()>)> {
+        stream.set_nodelay(true)?;
+        let peer = stream.peer_addr()?;
+        let local = stream.local_addr()?;
+        let (read, write) = stream.into_split();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let conn = Arc::new(Connection {
+            id: NEXT_CONN_ID.fetch_add(1, Ordering::Relaxed),
+            peer,
+            local,
+            tx,
+            pending: Mutex::new(HashMap::new()),
+            closed: AtomicBool::new(false),
+            cancel,
+        });
+        tokio::spawn(write_loop(conn.clone(), write, rx));
+        processor.on_connected(&conn);
+        let handle = tokio::spawn(read_loop(
+            conn.clone(),
+            read,
+            processor,
+            max_frame_len,
+            max_inflight,
+        ));
+        Ok((conn, handle))
+    }
+
+    /// A process-unique id for this connection.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The remote address.
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// True once the connection has closed.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    /// Closes the connection; pending invokes fail with [`NetError::Closed`].
+    pub fn close(&self) {
+        self.cancel.cancel();
+    }
+
+    /// Sends a request and waits for its response, at most `timeout`.
+    pub async fn invoke(
+        &self,
+        mut request: RemotingCommand,
+        timeout: Duration,
+    ) -> Result<RemotingCommand, NetError> {
+        let opaque = next_opaque();
+        request.opaque = opaque;
+        request.flag &= !(FLAG_RESPONSE | FLAG_ONEWAY);
+        let (tx, rx) = oneshot::channel();
+        self.pending.lock().insert(opaque, tx);
+        if self.is_closed() || self.tx.send(request).is_err() {
+            self.pending.lock().remove(&opaque);
+            return Err(self.closed_error());
+        }
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(resp)) => Ok(resp),
+            Ok(Err(_)) => Err(self.closed_error()),
+            Err(_) => {
+                self.pending.lock().remove(&opaque);
+                Err(NetError::Timeout {
+                    addr: self.peer.to_string(),
+                    timeout,
+                })
+            }
+        }
+    }
+
+    /// Sends a request that gets no response.
+    pub fn send_oneway(&self, mut request: RemotingCommand) -> Result<(), NetError> {
+        request.opaque = next_opaque();
+        request.flag = (request.flag | FLAG_ONEWAY) & !FLAG_RESPONSE;
+        self.send_frame(request)
+    }
+
+    /// Queues a frame exactly as given (used for responses).
+    pub(crate) fn send_frame(&self, frame: RemotingCommand) -> Result<(), NetError> {
+        if self.is_closed() {
+            return Err(self.closed_error());
+        }
+        self.tx.send(frame).map_err(|_| self.closed_error())
+    }
+
+    fn closed_error(&self) -> NetError {
+        NetError::Closed(self.peer.to_string())
+    }
+
+    fn complete(&self, response: RemotingCommand) {
+        let waiter = self.pending.lock().remove(&response.opaque);
+        match waiter {
+            Some(w) => {
+                let _ = w.send(response);
+            }
+            None => tracing::debug!(
+                peer = %self.peer,
+                opaque = response.opaque,
+                "response for an unknown or timed-out request dropped"
+            ),
+        }
+    }
+
+    fn mark_closed(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.cancel.cancel();
+        // Dropping the senders wakes every waiter with "closed".
+        self.pending.lock().clear();
+    }
+}
+
+/// The next request id of this process.
+fn next_opaque() -> i32 {
+    NEXT_OPAQUE.fetch_add(1, Ordering::Relaxed) & i32::MAX
+}
+
+async fn write_loop(
+    conn: Arc<Connection>,
+    mut write: OwnedWriteHalf,
+    mut rx: mpsc::UnboundedReceiver<RemotingCommand>,
+) {
+    let mut buf = BytesMut::with_capacity(64 * 1024);
+    loop {
+        let first = tokio::select! {
+            frame = rx.recv() => match frame {
+                Some(f) => f,
+                None => break,
+            },
+            _ = conn.cancel.cancelled() => break,
+        };
+        RemotingCodec::encode_frame(&first, &mut buf);
+        while buf.len() < WRITE_BATCH_BYTES {
+            match rx.try_recv() {
+                Ok(f) => RemotingCodec::encode_frame(&f, &mut buf),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = write.write_all(&buf).await {
+            tracing::debug!(peer = %conn.peer, error = %e, "write failed; closing connection");
+            break;
+        }
+        buf.clear();
+        if buf.capacity() > 4 * 1024 * 1024 {
+            buf = BytesMut::with_capacity(64 * 1024);
+        }
+    }
+    conn.mark_closed();
+    let _ = write.shutdown().await;
+}
+
+async fn read_loop(
+    conn: Arc<Connection>,
+    read: OwnedReadHalf,
+    processor: Arc<dyn Processor>,
+    max_frame_len: usize,
+    max_inflight: usize,
+) {
+    let mut frames = FramedRead::with_capacity(read, RemotingCodec::new(max_frame_len), 64 * 1024);
+    let mut inflight = FuturesUnordered::new();
+    loop {
+        tokio::select! {
+            _ = conn.cancel.cancelled() => break,
+            Some(resp) = inflight.next(), if !inflight.is_empty() => {
+                if let Some(resp) = resp {
+                    let _ = conn.send_frame(resp);
+                }
+            }
+            frame = frames.next() => match frame {
+                None => break,
+                Some(Err(e)) => {
+                    tracing::warn!(peer = %conn.peer, error = %e, "malformed frame; closing connection");
+                    break;
+                }
+                Some(Ok(cmd)) if cmd.is_response() => conn.complete(cmd),
+                Some(Ok(cmd)) => {
+                    let opaque = cmd.opaque;
+                    let serialize_type = cmd.serialize_type;
+                    let oneway = cmd.is_oneway();
+                    if inflight.len() >= max_inflight {
+                        if !oneway {
+                            let mut busy = RemotingCommand::error(
+                                response::SYSTEM_BUSY,
+                                "[OVERLOAD]system busy, start flow control for a while",
+                            );
+                            busy.opaque = opaque;
+                            busy.serialize_type = serialize_type;
+                            let _ = conn.send_frame(busy);
+                        }
+                        continue;
+                    }
+                    let fut = processor.process(&conn, cmd);
+                    inflight.push(async move {
+                        let resp = fut.await?;
+                        if oneway {
+                            return None;
+                        }
+                        let mut resp = resp;
+                        resp.opaque = opaque;
+                        resp.flag |= FLAG_RESPONSE;
+                        resp.serialize_type = serialize_type;
+                        Some(resp)
+                    });
+                }
+            }
+        }
+    }
+    drop(inflight);
+    conn.mark_closed();
+    processor.on_closed(&conn);
+}

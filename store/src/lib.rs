@@ -1,0 +1,1 @@
+//! RocketMQ-compatible storage engine (filled by the storage issue).
