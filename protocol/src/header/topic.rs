@@ -4,54 +4,25 @@
 //! GET_TOPIC_CONFIG (351), DELETE_SUBSCRIPTIONGROUP (207),
 //! GET_SUBSCRIPTIONGROUP_CONFIG (352) (PROTOCOL.md §13.6, §13.7).
 
-use std::fmt;
-use std::str::FromStr;
+use super::{command_header, HeaderValue};
+use crate::ext::{ExtFields, HeaderError};
 
-use serde::{Deserialize, Serialize};
+/// The topic filter type is the body type of [`crate::body::route`]; in a
+/// header it is written as its Java name (`SINGLE_TAG` / `MULTI_TAG`).
+pub use crate::body::route::TopicFilterType;
 
-use super::{command_header, display_value};
+impl HeaderValue for TopicFilterType {
+    fn parse_value(key: &'static str, raw: &str) -> Result<Self, HeaderError> {
+        TopicFilterType::from_name(raw.trim()).ok_or_else(|| HeaderError::Invalid {
+            field: key,
+            value: raw.to_owned(),
+        })
+    }
 
-/// A topic's tag filter type (`TopicFilterType`), written as its Java name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, Serialize, Deserialize)]
-pub enum TopicFilterType {
-    /// One tag per message (the default).
-    #[default]
-    #[serde(rename = "SINGLE_TAG")]
-    SingleTag,
-    /// Several tags per message; the broker sets MULTI_TAGS_FLAG on stored records.
-    #[serde(rename = "MULTI_TAG")]
-    MultiTag,
-}
-
-impl TopicFilterType {
-    /// Java's enum name.
-    pub fn name(self) -> &'static str {
-        match self {
-            TopicFilterType::SingleTag => "SINGLE_TAG",
-            TopicFilterType::MultiTag => "MULTI_TAG",
-        }
+    fn put_value(&self, ext: &mut ExtFields, key: &'static str) {
+        ext.put(key, self.name());
     }
 }
-
-impl fmt::Display for TopicFilterType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for TopicFilterType {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "SINGLE_TAG" => Ok(TopicFilterType::SingleTag),
-            "MULTI_TAG" => Ok(TopicFilterType::MultiTag),
-            _ => Err(format!("unknown topic filter type '{s}'")),
-        }
-    }
-}
-
-display_value!(TopicFilterType);
 
 command_header! {
     /// `CreateTopicRequestHeader` (UPDATE_AND_CREATE_TOPIC).
