@@ -17,15 +17,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::RwLock;
+use protocol::body::{
+    Connection as ConnectionInfo, ConsumeFromWhere, ConsumeType, ConsumerConnection, ConsumerData,
+    MessageModel, ProducerConnection, SubscriptionData,
+};
 use protocol::code::request;
 use protocol::header::NotifyConsumerIdsChangedRequestHeader;
 use protocol::net::Connection;
 use protocol::{LanguageCode, RemotingCommand};
 
-use crate::body::{
-    ConnectionInfo, ConsumeFromWhere, ConsumeType, ConsumerConnection, ConsumerData, MessageModel,
-    ProducerConnection, SubscriptionData,
-};
 use crate::clock::{SharedClock, SystemClock};
 use crate::filter::SubscriptionFilter;
 
@@ -59,7 +59,7 @@ impl Channel {
         ConnectionInfo {
             client_addr: self.conn.peer_addr().to_string(),
             client_id: self.info.client_id.clone(),
-            language: self.info.language.name().to_owned(),
+            language: self.info.language,
             version: self.info.version,
         }
     }
@@ -80,7 +80,8 @@ pub struct RegisteredSubscription {
 impl RegisteredSubscription {
     /// Builds the filter from `data`'s expression.
     pub fn new(data: SubscriptionData) -> Self {
-        let filter = SubscriptionFilter::parse_typed(&data.sub_string, data.expression_type.as_deref()).ok();
+        let filter =
+            SubscriptionFilter::parse_typed(&data.sub_string, Some(&data.expression_type)).ok();
         RegisteredSubscription { data, filter }
     }
 }
@@ -141,8 +142,10 @@ impl ConsumerGroup {
                 }
             };
             if replace {
-                self.subscriptions
-                    .insert(sub.topic.clone(), Arc::new(RegisteredSubscription::new(sub.clone())));
+                self.subscriptions.insert(
+                    sub.topic.clone(),
+                    Arc::new(RegisteredSubscription::new(sub.clone())),
+                );
                 changed = true;
             }
         }
@@ -414,7 +417,12 @@ impl ClientManager {
         let consumers = self.consumers.read();
         let mut ids: Vec<String> = consumers
             .get(group)
-            .map(|g| g.channels.values().map(|c| c.info.client_id.clone()).collect())
+            .map(|g| {
+                g.channels
+                    .values()
+                    .map(|c| c.info.client_id.clone())
+                    .collect()
+            })
             .unwrap_or_default();
         ids.sort();
         ids.dedup();
@@ -429,7 +437,9 @@ impl ClientManager {
         topic: &str,
     ) -> Result<Arc<RegisteredSubscription>, SubscriptionMiss> {
         let consumers = self.consumers.read();
-        let g = consumers.get(group).ok_or(SubscriptionMiss::GroupNotOnline)?;
+        let g = consumers
+            .get(group)
+            .ok_or(SubscriptionMiss::GroupNotOnline)?;
         g.subscriptions
             .get(topic)
             .cloned()
@@ -446,13 +456,14 @@ impl ClientManager {
     pub fn consumer_connection(&self, group: &str) -> Option<ConsumerConnection> {
         let consumers = self.consumers.read();
         let g = consumers.get(group)?;
-        let mut connection_set: Vec<ConnectionInfo> = g.channels.values().map(Channel::connection_info).collect();
+        let mut connection_set: Vec<ConnectionInfo> =
+            g.channels.values().map(Channel::connection_info).collect();
         connection_set.sort_by(|a, b| a.client_id.cmp(&b.client_id));
         Some(ConsumerConnection {
             connection_set,
-            consume_from_where: g.consume_from_where,
-            consume_type: g.consume_type,
-            message_model: g.message_model,
+            consume_from_where: Some(g.consume_from_where),
+            consume_type: Some(g.consume_type),
+            message_model: Some(g.message_model),
             subscription_table: g
                 .subscriptions
                 .iter()
@@ -466,7 +477,8 @@ impl ClientManager {
     pub fn producer_connection(&self, group: &str) -> Option<ProducerConnection> {
         let producers = self.producers.read();
         let channels = producers.get(group)?;
-        let mut connection_set: Vec<ConnectionInfo> = channels.values().map(Channel::connection_info).collect();
+        let mut connection_set: Vec<ConnectionInfo> =
+            channels.values().map(Channel::connection_info).collect();
         connection_set.sort_by(|a, b| a.client_id.cmp(&b.client_id));
         Some(ProducerConnection { connection_set })
     }
@@ -540,7 +552,10 @@ fn notify_ids_changed(group: &str, members: &[Arc<Connection>]) {
     let cmd = RemotingCommand::request(request::NOTIFY_CONSUMER_IDS_CHANGED, &header);
     for conn in members {
         if let Err(e) = conn.send_oneway(cmd.clone()) {
-            tracing::debug!("notify consumer ids changed of {group} to {} failed: {e}", conn.peer_addr());
+            tracing::debug!(
+                "notify consumer ids changed of {group} to {} failed: {e}",
+                conn.peer_addr()
+            );
         }
     }
 }

@@ -70,7 +70,10 @@ impl SubscriptionFilter {
 
     /// Parses an expression of the given type (`None`/`TAG` = tags, as Java
     /// clients that omit `expressionType`; anything else is refused).
-    pub fn parse_typed(expression: &str, expression_type: Option<&str>) -> Result<Self, FilterError> {
+    pub fn parse_typed(
+        expression: &str,
+        expression_type: Option<&str>,
+    ) -> Result<Self, FilterError> {
         match expression_type.map(str::trim) {
             None | Some("") => Ok(Self::parse(expression)),
             Some(t) if t.eq_ignore_ascii_case("TAG") => Ok(Self::parse(expression)),
@@ -151,7 +154,9 @@ mod tests {
     #[test]
     fn expression_types() {
         assert!(SubscriptionFilter::parse_typed("*", None).unwrap().is_all());
-        assert!(!SubscriptionFilter::parse_typed("A", Some("TAG")).unwrap().is_all());
+        assert!(!SubscriptionFilter::parse_typed("A", Some("TAG"))
+            .unwrap()
+            .is_all());
         assert_eq!(
             SubscriptionFilter::parse_typed("a > 1", Some("SQL92")),
             Err(FilterError::UnsupportedType("SQL92".into()))

@@ -105,7 +105,11 @@ impl JsonFile {
             Some(bytes) => match parse(&bytes) {
                 Ok(v) => {
                     if let Some(reason) = &main_err {
-                        tracing::warn!("{} is not valid ({reason}); loaded {}", path.display(), bak.display());
+                        tracing::warn!(
+                            "{} is not valid ({reason}); loaded {}",
+                            path.display(),
+                            bak.display()
+                        );
                     }
                     Ok(Some(v))
                 }
@@ -401,6 +405,9 @@ mod tests {
         assert_eq!(f.load(parse_num).unwrap(), Some(1));
         fs::write(sibling(&path, "bak"), b"zz").unwrap();
         fs::write(&path, b"zz").unwrap();
-        assert!(matches!(f.load(parse_num), Err(ConfigFileError::Corrupt { .. })));
+        assert!(matches!(
+            f.load(parse_num),
+            Err(ConfigFileError::Corrupt { .. })
+        ));
     }
 }

@@ -4,7 +4,6 @@ pub mod clock;
 pub mod filter;
 pub mod json_file;
 pub mod offset_manager;
-pub mod body;
 pub mod client_manager;
 pub mod lock_manager;
 pub mod subscription_manager;

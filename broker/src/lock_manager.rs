@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use crate::body::MessageQueue;
 use crate::clock::{SharedClock, SystemClock};
+use protocol::body::MessageQueue;
 
 /// RocketMQ's default lock lifetime without refresh, ms.
 pub const DEFAULT_LOCK_MAX_LIVE_MS: i64 = 60_000;
@@ -161,7 +161,9 @@ mod tests {
     use crate::clock::ManualClock;
 
     fn mqs(ids: &[i32]) -> Vec<MessageQueue> {
-        ids.iter().map(|&i| MessageQueue::new("T", "b", i)).collect()
+        ids.iter()
+            .map(|&i| MessageQueue::new("T", "b", i))
+            .collect()
     }
 
     #[test]
@@ -187,10 +189,17 @@ mod tests {
         clock.advance(40_000);
         assert_eq!(m.try_lock_batch("G", &q, "c1").len(), 1); // refresh
         clock.advance(40_000);
-        assert!(m.try_lock_batch("G", &q, "c2").is_empty(), "refreshed lock still live");
+        assert!(
+            m.try_lock_batch("G", &q, "c2").is_empty(),
+            "refreshed lock still live"
+        );
         clock.advance(20_000);
         assert_eq!(m.holder("G", &q[0]), None);
-        assert_eq!(m.try_lock_batch("G", &q, "c2").len(), 1, "expired lock taken over");
+        assert_eq!(
+            m.try_lock_batch("G", &q, "c2").len(),
+            1,
+            "expired lock taken over"
+        );
         assert_eq!(m.holder("G", &q[0]).as_deref(), Some("c2"));
         clock.advance(60_000);
         assert_eq!(m.remove_expired(), 1);

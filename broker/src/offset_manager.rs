@@ -172,12 +172,15 @@ impl ConsumerOffsetManager {
         let mut file = OffsetFile::default();
         for (topic, groups) in t.iter() {
             for (group, queues) in groups {
-                file.offset_table
-                    .insert(format!("{topic}{TOPIC_GROUP_SEPARATOR}{group}"), queues.clone());
+                file.offset_table.insert(
+                    format!("{topic}{TOPIC_GROUP_SEPARATOR}{group}"),
+                    queues.clone(),
+                );
             }
         }
         drop(t);
-        let bytes = fastjson::to_vec(&file, JsonStyle::Fastjson).map_err(|e| self.file.encode_error(e))?;
+        let bytes =
+            fastjson::to_vec(&file, JsonStyle::Fastjson).map_err(|e| self.file.encode_error(e))?;
         Ok((bytes, version))
     }
 
@@ -262,9 +265,18 @@ mod tests {
         let m2 = ConsumerOffsetManager::load(&d.0).unwrap();
         assert_eq!(m2.query_offset("G1", "T", 0), Some(250));
         assert_eq!(m2.query_offset("G2", "T", 0), Some(3));
-        assert_eq!(m2.offsets_of("G1", "T"), BTreeMap::from([(0, 250), (1, 249)]));
-        assert_eq!(m2.topics_of_group("G1"), BTreeSet::from(["T".into(), "%RETRY%G1".into()]));
-        assert_eq!(m2.groups_of_topic("T"), BTreeSet::from(["G1".into(), "G2".into()]));
+        assert_eq!(
+            m2.offsets_of("G1", "T"),
+            BTreeMap::from([(0, 250), (1, 249)])
+        );
+        assert_eq!(
+            m2.topics_of_group("G1"),
+            BTreeSet::from(["T".into(), "%RETRY%G1".into()])
+        );
+        assert_eq!(
+            m2.groups_of_topic("T"),
+            BTreeSet::from(["G1".into(), "G2".into()])
+        );
     }
 
     #[test]
@@ -327,7 +339,11 @@ mod tests {
         let mut ok = false;
         for _ in 0..100 {
             tokio::time::sleep(Duration::from_millis(10)).await;
-            if ConsumerOffsetManager::load(&d.0).unwrap().query_offset("G", "T", 0) == Some(5) {
+            if ConsumerOffsetManager::load(&d.0)
+                .unwrap()
+                .query_offset("G", "T", 0)
+                == Some(5)
+            {
                 ok = true;
                 break;
             }
@@ -336,6 +352,11 @@ mod tests {
         m.commit_offset("G", "T", 0, 6);
         tx.send(()).unwrap();
         task.await.unwrap();
-        assert_eq!(ConsumerOffsetManager::load(&d.0).unwrap().query_offset("G", "T", 0), Some(6));
+        assert_eq!(
+            ConsumerOffsetManager::load(&d.0)
+                .unwrap()
+                .query_offset("G", "T", 0),
+            Some(6)
+        );
     }
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use parking_lot::RwLock;
 use protocol::body::fastjson::{self, JsonStyle};
 use protocol::body::route::DataVersion;
-use serde::{Deserialize, Serialize};
+pub use protocol::body::{SubscriptionGroupConfig, SubscriptionGroupWrapper};
 
 use crate::clock::now_ms;
 use crate::json_file::{persist_loop, ConfigFileError, TrackedFile};
@@ -35,92 +35,6 @@ pub const SYSTEM_GROUPS: &[&str] = &[
     "CID_RMQ_SYS_TRANS",
 ];
 
-/// One consumer group's settings (`SubscriptionGroupConfig`). Fields this
-/// broker does not use (5.x retry policy, attributes, subscriptions) are kept
-/// as they came so a round trip loses nothing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct SubscriptionGroupConfig {
-    /// 5.x attributes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<serde_json::Value>,
-    /// Broker id consumers read from normally.
-    pub broker_id: i64,
-    /// Broadcasting consumers allowed.
-    pub consume_broadcast_enable: bool,
-    /// Consumption allowed at all.
-    pub consume_enable: bool,
-    /// Consumers may start from the min offset.
-    pub consume_from_min_enable: bool,
-    /// 5.x orderly flag.
-    pub consume_message_orderly: bool,
-    /// 5.x consume timeout, minutes.
-    pub consume_timeout_minute: i32,
-    /// Group name.
-    pub group_name: String,
-    /// 5.x pop retry policy.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub group_retry_policy: Option<serde_json::Value>,
-    /// 5.x group sysFlag.
-    pub group_sys_flag: i32,
-    /// Send NOTIFY_CONSUMER_IDS_CHANGED on membership changes.
-    pub notify_consumer_ids_changed_enable: bool,
-    /// Retries before the DLQ.
-    pub retry_max_times: i32,
-    /// Queues of `%RETRY%<group>`.
-    pub retry_queue_nums: i32,
-    /// 5.x subscriptions.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subscription_data_set: Option<serde_json::Value>,
-    /// Broker id suggested when the consumer lags.
-    pub which_broker_when_consume_slowly: i64,
-}
-
-impl Default for SubscriptionGroupConfig {
-    fn default() -> Self {
-        SubscriptionGroupConfig {
-            attributes: None,
-            broker_id: 0,
-            consume_broadcast_enable: true,
-            consume_enable: true,
-            consume_from_min_enable: true,
-            consume_message_orderly: false,
-            consume_timeout_minute: 15,
-            group_name: String::new(),
-            group_retry_policy: None,
-            group_sys_flag: 0,
-            notify_consumer_ids_changed_enable: true,
-            retry_max_times: 16,
-            retry_queue_nums: 1,
-            subscription_data_set: None,
-            which_broker_when_consume_slowly: 1,
-        }
-    }
-}
-
-impl SubscriptionGroupConfig {
-    /// A group with RocketMQ's defaults.
-    pub fn new(group: impl Into<String>) -> Self {
-        SubscriptionGroupConfig {
-            group_name: group.into(),
-            ..Default::default()
-        }
-    }
-}
-
-/// The file's (and GET_ALL_SUBSCRIPTIONGROUP_CONFIG's) JSON shape.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct SubscriptionGroupWrapper {
-    /// Version of the table.
-    pub data_version: DataVersion,
-    /// 5.x forbidden table, kept opaque.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub forbidden_table: Option<serde_json::Value>,
-    /// Group name to config.
-    pub subscription_group_table: BTreeMap<String, SubscriptionGroupConfig>,
-}
-
 /// Consumer group configs.
 ///
 /// Invariant: every mutation of `table` bumps `data_version` and is counted
@@ -136,7 +50,7 @@ pub struct SubscriptionGroupManager {
 struct Table {
     groups: HashMap<String, Arc<SubscriptionGroupConfig>>,
     data_version: DataVersion,
-    forbidden: Option<serde_json::Value>,
+    forbidden: Option<BTreeMap<String, BTreeMap<String, i32>>>,
 }
 
 impl SubscriptionGroupManager {
@@ -256,7 +170,8 @@ impl SubscriptionGroupManager {
                 .collect(),
         };
         drop(t);
-        let bytes = fastjson::to_vec(&wrapper, JsonStyle::Fastjson).map_err(|e| self.file.encode_error(e))?;
+        let bytes = fastjson::to_vec(&wrapper, JsonStyle::Fastjson)
+            .map_err(|e| self.file.encode_error(e))?;
         Ok((bytes, version))
     }
 
@@ -316,7 +231,7 @@ mod tests {
         let mut cfg = SubscriptionGroupConfig::new("G");
         cfg.consume_enable = false;
         cfg.retry_max_times = 3;
-        cfg.attributes = Some(serde_json::json!({"k": "v"}));
+        cfg.attributes.insert("k".into(), "v".into());
         m.update(cfg.clone());
         m.find_or_create("AUTO").unwrap();
         assert!(m.data_version().counter > v0);
@@ -330,7 +245,10 @@ mod tests {
         assert!(m2.delete("G").is_some());
         assert!(m2.delete("G").is_none());
         m2.persist().unwrap();
-        assert!(SubscriptionGroupManager::load(&d.0).unwrap().find("G").is_none());
+        assert!(SubscriptionGroupManager::load(&d.0)
+            .unwrap()
+            .find("G")
+            .is_none());
     }
 
     #[test]
