@@ -180,7 +180,7 @@ impl RouteTable {
         let old = group
             .broker_addrs
             .insert(b.broker_id, b.broker_addr.clone());
-        first |= old.map_or(true, |a| a.is_empty());
+        first |= old.as_deref().unwrap_or_default().is_empty();
 
         let is_master = b.broker_id == MASTER_ID;
         let is_prime_slave = reg.enable_acting_master.is_some()
@@ -188,10 +188,8 @@ impl RouteTable {
             && group.broker_addrs.keys().next() == Some(&b.broker_id);
 
         if is_master || is_prime_slave {
-            let version_changed = self
-                .live
-                .get(&addr_key)
-                .map_or(true, |l| l.data_version != topics.data_version);
+            let version_changed =
+                self.live.get(&addr_key).map(|l| &l.data_version) != Some(&topics.data_version);
             if delete_stale_topics {
                 self.remove_stale_topics(&b.broker_name, topics);
             }
@@ -518,6 +516,11 @@ impl RouteTable {
             }
         }
         n
+    }
+
+    /// True while some live broker registered over connection `conn_id`.
+    pub fn connection_in_use(&self, conn_id: u64) -> bool {
+        self.live.values().any(|l| l.conn_id == Some(conn_id))
     }
 
     /// Number of live broker processes.
