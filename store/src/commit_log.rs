@@ -1,0 +1,341 @@
+//! The CommitLog: one append-only log of stored records for all topics
+//! (STORAGE.md §3-4).
+//!
+//! Records are encoded outside the append lock; under it the store only
+//! assigns the queue offset, the CommitLog offset and the store timestamp
+//! (patched at fixed positions) and copies the bytes into the mapped file,
+//! writing the 8-byte end-of-file blank and rolling to a new file when a
+//! record does not fit.
+
+use crate::mapped_file::MappedFile;
+use crate::mapped_queue::MappedFileQueue;
+use crate::{PutStatus, StoreError};
+use bytes::Bytes;
+use parking_lot::Mutex;
+use protocol::message::record::{
+    check_record, patch_stored_record, RecordCheck, BLANK_MAGIC, END_FILE_MIN_BLANK_LENGTH,
+};
+use protocol::message::sysflag::{
+    transaction_value, TRANSACTION_PREPARED_TYPE, TRANSACTION_ROLLBACK_TYPE,
+};
+use protocol::message::MessageError;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+/// Records of one put, encoded back to back, all for one topic and queue.
+#[derive(Debug, Default)]
+pub(crate) struct EncodedBatch {
+    /// The encoded records.
+    pub(crate) buf: Vec<u8>,
+    /// Length of each record in `buf`.
+    pub(crate) lens: Vec<usize>,
+    /// Transaction type bits of each record.
+    pub(crate) tx_types: Vec<i32>,
+}
+
+/// Where the records of one put landed.
+#[derive(Debug, Clone)]
+pub(crate) struct Appended {
+    /// CommitLog offset of each record.
+    pub(crate) offsets: Vec<i64>,
+    /// Queue offset of the first record.
+    pub(crate) first_queue_offset: i64,
+    /// Bytes of the records (no blanks).
+    pub(crate) wrote_bytes: i64,
+    /// CommitLog offset just past the last record.
+    pub(crate) end_offset: u64,
+    /// Store timestamp given to the records.
+    pub(crate) store_timestamp: i64,
+}
+
+/// State guarded by the append lock.
+#[derive(Debug, Default)]
+pub(crate) struct AppendState {
+    /// `topic -> [next queue offset per queue id]` (RocketMQ's topicQueueTable).
+    pub(crate) queue_offsets: HashMap<String, Vec<i64>>,
+    current: Option<Arc<MappedFile>>,
+}
+
+/// The shared log.
+#[derive(Debug)]
+pub(crate) struct CommitLog {
+    files: MappedFileQueue,
+    state: Mutex<AppendState>,
+    last_store_timestamp: AtomicI64,
+    lock_begin_ms: AtomicI64,
+}
+
+/// Result of reading one record position during recovery or dispatch.
+pub(crate) enum Scan<'a> {
+    /// A valid record of `size` bytes.
+    Record(protocol::message::RecordInfo<'a>),
+    /// Blank marker: continue at the next file.
+    Blank,
+    /// Invalid data or end of written data.
+    End(Option<MessageError>),
+}
+
+impl CommitLog {
+    /// Loads the CommitLog files of `dir`.
+    pub(crate) fn load(dir: &Path, file_size: u64) -> Result<CommitLog, StoreError> {
+        Ok(CommitLog {
+            files: MappedFileQueue::load(dir, file_size)?,
+            state: Mutex::new(AppendState::default()),
+            last_store_timestamp: AtomicI64::new(0),
+            lock_begin_ms: AtomicI64::new(0),
+        })
+    }
+
+    /// The file queue.
+    pub(crate) fn files(&self) -> &MappedFileQueue {
+        &self.files
+    }
+
+    /// The append state (queue offset table), for recovery and topic deletion.
+    pub(crate) fn state(&self) -> parking_lot::MutexGuard<'_, AppendState> {
+        self.state.lock()
+    }
+
+    /// End of the written data.
+    pub(crate) fn max_offset(&self) -> u64 {
+        self.files.max_offset()
+    }
+
+    /// First offset still stored.
+    pub(crate) fn min_offset(&self) -> u64 {
+        self.files.min_offset()
+    }
+
+    /// Store timestamp of the last appended record.
+    pub(crate) fn last_store_timestamp(&self) -> i64 {
+        self.last_store_timestamp.load(Ordering::Acquire)
+    }
+
+    /// Milliseconds the current append has held the lock (0 if none).
+    pub(crate) fn lock_held_ms(&self, now_ms: i64) -> i64 {
+        match self.lock_begin_ms.load(Ordering::Acquire) {
+            0 => 0,
+            b => (now_ms - b).max(0),
+        }
+    }
+
+    /// Appends the records of `batch` for `topic`/`queue_id`: consecutive
+    /// queue offsets (PREPARED/ROLLBACK records get 0 and do not advance).
+    pub(crate) fn append(
+        &self,
+        topic: &str,
+        queue_id: usize,
+        batch: &mut EncodedBatch,
+        now_ms: impl Fn() -> i64,
+    ) -> Result<Appended, PutStatus> {
+        let file_size = self.files.file_size() as usize;
+        if batch
+            .lens
+            .iter()
+            .any(|&l| l + END_FILE_MIN_BLANK_LENGTH > file_size)
+        {
+            return Err(PutStatus::MessageIllegal);
+        }
+        let mut st = self.state.lock();
+        let now = now_ms();
+        self.lock_begin_ms.store(now.max(1), Ordering::Release);
+        let res = self.append_locked(&mut st, topic, queue_id, batch, now);
+        self.lock_begin_ms.store(0, Ordering::Release);
+        if res.is_ok() {
+            self.last_store_timestamp.store(now, Ordering::Release);
+        }
+        res
+    }
+
+    fn append_locked(
+        &self,
+        st: &mut AppendState,
+        topic: &str,
+        queue_id: usize,
+        batch: &mut EncodedBatch,
+        now: i64,
+    ) -> Result<Appended, PutStatus> {
+        let mut next_qoff = match st.queue_offsets.get(topic) {
+            Some(v) => v.get(queue_id).copied().unwrap_or(0),
+            None => 0,
+        };
+        let first_queue_offset = next_qoff;
+        let mut offsets = Vec::with_capacity(batch.lens.len());
+        let mut pos_in_buf = 0;
+        let mut wrote_bytes = 0i64;
+        let mut end_offset = 0;
+        for (i, &len) in batch.lens.iter().enumerate() {
+            let mut file = self.writable_file(st, len)?;
+            let mut wrote = file.wrote_position();
+            if wrote + len + END_FILE_MIN_BLANK_LENGTH > file.size() {
+                // Blank marker over the tail, then roll to the next file.
+                let tail = file.size() - wrote;
+                let mut blank = [0u8; END_FILE_MIN_BLANK_LENGTH];
+                blank[..4].copy_from_slice(&(tail as i32).to_be_bytes());
+                blank[4..].copy_from_slice(&BLANK_MAGIC.to_be_bytes());
+                file.append_at(wrote, &blank);
+                file.set_written_to_end();
+                file = self.writable_file(st, len)?;
+                wrote = file.wrote_position();
+            }
+            let phy = file.start() + wrote as u64;
+            let rec = &mut batch.buf[pos_in_buf..pos_in_buf + len];
+            let tx = batch.tx_types[i];
+            let advances = tx != TRANSACTION_PREPARED_TYPE && tx != TRANSACTION_ROLLBACK_TYPE;
+            let qoff = if advances { next_qoff } else { 0 };
+            if patch_stored_record(rec, qoff, phy as i64, now).is_err()
+                || !file.append_at(wrote, rec)
+            {
+                return Err(PutStatus::UnknownError);
+            }
+            if advances {
+                next_qoff += 1;
+            }
+            offsets.push(phy as i64);
+            wrote_bytes += len as i64;
+            end_offset = phy + len as u64;
+            pos_in_buf += len;
+        }
+        if next_qoff != first_queue_offset {
+            let v = match st.queue_offsets.get_mut(topic) {
+                Some(v) => v,
+                None => st.queue_offsets.entry(topic.to_string()).or_default(),
+            };
+            if v.len() <= queue_id {
+                v.resize(queue_id + 1, 0);
+            }
+            v[queue_id] = next_qoff;
+        }
+        Ok(Appended {
+            offsets,
+            first_queue_offset,
+            wrote_bytes,
+            end_offset,
+            store_timestamp: now,
+        })
+    }
+
+    /// The file to write the next record into, creating the first or next
+    /// file when needed.
+    fn writable_file(
+        &self,
+        st: &mut AppendState,
+        _len: usize,
+    ) -> Result<Arc<MappedFile>, PutStatus> {
+        if let Some(f) = &st.current {
+            if !f.is_full() {
+                return Ok(Arc::clone(f));
+            }
+        }
+        let last = self.files.last();
+        let start = match &last {
+            Some(l) if !l.is_full() => {
+                st.current = Some(Arc::clone(l));
+                return Ok(Arc::clone(l));
+            }
+            Some(l) => l.start() + self.files.file_size(),
+            None => self.files.max_offset(),
+        };
+        match self.files.create_file(start) {
+            Ok(f) => {
+                st.current = Some(Arc::clone(&f));
+                Ok(f)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot create CommitLog file");
+                Err(PutStatus::CreateMappedFileFailed)
+            }
+        }
+    }
+
+    /// One whole record at `offset` as a zero-copy `Bytes` (None if the
+    /// offset is not the start of a readable record).
+    pub(crate) fn read_record(&self, offset: i64) -> Option<Bytes> {
+        let off = u64::try_from(offset).ok()?;
+        let f = self.files.find(off)?;
+        let pos = (off - f.start()) as usize;
+        let size_bytes = f.slice(pos, 4)?;
+        let size = i32::from_be_bytes([size_bytes[0], size_bytes[1], size_bytes[2], size_bytes[3]]);
+        let size = usize::try_from(size).ok().filter(|&s| s >= 8)?;
+        let magic = f.slice(pos + 4, 4)?;
+        if i32::from_be_bytes([magic[0], magic[1], magic[2], magic[3]]) == BLANK_MAGIC {
+            return None;
+        }
+        f.bytes(pos, size)
+    }
+
+    /// `size` bytes at `offset` as a zero-copy `Bytes`, with the file they
+    /// came from (so consecutive reads can reuse it).
+    pub(crate) fn read_at(
+        &self,
+        offset: i64,
+        size: i32,
+        hint: &mut Option<Arc<MappedFile>>,
+    ) -> Option<Bytes> {
+        let off = u64::try_from(offset).ok()?;
+        let size = usize::try_from(size).ok()?;
+        let f = match hint {
+            Some(f) if off >= f.start() && off < f.start() + f.size() as u64 => Arc::clone(f),
+            _ => {
+                let f = self.files.find(off)?;
+                *hint = Some(Arc::clone(&f));
+                f
+            }
+        };
+        f.bytes((off - f.start()) as usize, size)
+    }
+
+    /// Reads 8 bytes at `offset + rel` (e.g. a record's store timestamp).
+    pub(crate) fn read_i64(&self, offset: i64, rel: usize) -> Option<i64> {
+        let off = u64::try_from(offset).ok()?;
+        let f = self.files.find(off)?;
+        let b = f.slice((off - f.start()) as usize + rel, 8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Some(i64::from_be_bytes(a))
+    }
+
+    /// Reads 4 bytes at `offset + rel`.
+    pub(crate) fn read_i32(&self, offset: i64, rel: usize) -> Option<i32> {
+        let off = u64::try_from(offset).ok()?;
+        let f = self.files.find(off)?;
+        let b = f.slice((off - f.start()) as usize + rel, 4)?;
+        Some(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// Examines the bytes at `pos` of `file`: within the published data when
+    /// `published`, else anywhere in the file (recovery).
+    pub(crate) fn scan<'a>(
+        file: &'a MappedFile,
+        pos: usize,
+        check_crc: bool,
+        published: bool,
+    ) -> Scan<'a> {
+        let end = if published {
+            file.wrote_position()
+        } else {
+            file.size()
+        };
+        if pos >= end {
+            return Scan::End(None);
+        }
+        let Some(buf) = file.raw_slice(pos, end - pos) else {
+            return Scan::End(None);
+        };
+        match check_record(buf, check_crc) {
+            Ok(RecordCheck::Message(info)) => Scan::Record(info),
+            Ok(RecordCheck::Blank { size }) if pos + size == file.size() => Scan::Blank,
+            Ok(RecordCheck::Blank { size }) => Scan::End(Some(MessageError::BadLength(format!(
+                "blank of {size} bytes at {pos} does not reach the end of the file"
+            )))),
+            Err(e) => Scan::End(Some(e)),
+        }
+    }
+}
+
+/// The transaction type of a record's sysFlag.
+pub(crate) fn tx_type(sys_flag: i32) -> i32 {
+    transaction_value(sys_flag)
+}

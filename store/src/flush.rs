@@ -1,0 +1,196 @@
+//! Flush services (STORAGE.md §9). All fsync/msync calls run on these
+//! threads, never on the caller's (async) threads.
+//!
+//! - CommitLog, ASYNC_FLUSH: every `flushIntervalCommitLog` ms, flush when
+//!   at least `flushCommitLogLeastPages` pages are dirty, or everything once
+//!   `flushCommitLogThoroughInterval` passed.
+//! - CommitLog, SYNC_FLUSH (group commit): waiters register the end offset
+//!   of their records; each round flushes everything written so far, makes
+//!   it visible (dispatch) and completes every waiter it covers. A waiter
+//!   not covered within `syncFlushTimeout` gets FlushDiskTimeout from the
+//!   watcher thread; a failed flush fails every pending waiter and stops
+//!   appends (the store stays readable).
+//! - ConsumeQueue and index: every `flushIntervalConsumeQueue` ms, then the
+//!   checkpoint.
+
+use crate::checkpoint::Checkpoint;
+use crate::config::FlushDiskType;
+use crate::dispatch::{dispatch_until, visible_limit};
+use crate::stats::Stats;
+use crate::store::Inner;
+use crate::PutStatus;
+use futures::channel::oneshot;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// A SYNC_FLUSH waiter.
+#[derive(Debug)]
+pub(crate) struct FlushRequest {
+    /// CommitLog offset that must be flushed.
+    pub(crate) end: u64,
+    /// When the waiter gets FlushDiskTimeout.
+    pub(crate) deadline: Instant,
+    /// Completion.
+    pub(crate) tx: oneshot::Sender<PutStatus>,
+}
+
+/// Flushes the CommitLog and records the checkpoint's physic timestamp.
+/// A failure puts the store into the fault state (appends refused).
+fn flush_commit_log(inner: &Inner, least_pages: usize) -> bool {
+    let ts = inner.commit_log.last_store_timestamp();
+    match inner.commit_log.files().flush(least_pages) {
+        Ok(_) => {
+            if inner.commit_log.files().flushed_where() >= inner.commit_log.max_offset() {
+                Checkpoint::advance(&inner.checkpoint.physic_msg_timestamp, ts);
+            }
+            true
+        }
+        Err(e) => {
+            if !inner.fault.swap(true, Ordering::AcqRel) {
+                tracing::error!(error = %e, "CommitLog flush failed; refusing further appends");
+            }
+            false
+        }
+    }
+}
+
+/// Completes waiters covered by `flushed`; with `fail_rest`, every other
+/// waiter gets FlushDiskTimeout.
+pub(crate) fn complete_requests(inner: &Inner, flushed: u64, fail_rest: bool) {
+    let mut reqs = inner.flush_requests.lock();
+    let now = Instant::now();
+    let mut i = 0;
+    while i < reqs.len() {
+        let r = &reqs[i];
+        let status = if r.end <= flushed && !inner.fault.load(Ordering::Acquire) {
+            Some(PutStatus::Ok)
+        } else if fail_rest || r.deadline <= now {
+            Stats::add(&inner.stats.flush_disk_timeouts, 1);
+            Some(PutStatus::FlushDiskTimeout)
+        } else {
+            None
+        };
+        match status {
+            Some(s) => {
+                let r = reqs.swap_remove(i);
+                let _ = r.tx.send(s);
+            }
+            None => i += 1,
+        }
+    }
+}
+
+/// The CommitLog flush thread (async interval flush or group commit).
+pub(crate) fn commit_log_flusher(inner: &Inner) {
+    inner.flusher_wake.register();
+    match inner.config.flush_disk_type {
+        FlushDiskType::Async => async_flush_loop(inner),
+        FlushDiskType::Sync => group_commit_loop(inner),
+    }
+}
+
+fn async_flush_loop(inner: &Inner) {
+    let interval = Duration::from_millis(inner.config.flush_interval_commit_log.max(1));
+    let thorough = inner.config.flush_commit_log_thorough_interval as u128;
+    let least = inner.config.flush_commit_log_least_pages as usize;
+    let mut last_thorough = Instant::now();
+    while !inner.shutdown.load(Ordering::Acquire) {
+        inner.flusher_wake.wait(interval);
+        let pages = if last_thorough.elapsed().as_millis() >= thorough {
+            last_thorough = Instant::now();
+            0
+        } else {
+            least
+        };
+        flush_commit_log(inner, pages);
+    }
+}
+
+fn group_commit_loop(inner: &Inner) {
+    while !inner.shutdown.load(Ordering::Acquire) {
+        let pending = !inner.flush_requests.lock().is_empty();
+        let dirty = inner.commit_log.files().flushed_where() < inner.commit_log.max_offset();
+        if !pending && !dirty {
+            inner.flusher_wake.wait(Duration::from_millis(10));
+            continue;
+        }
+        let ok = flush_commit_log(inner, 0);
+        let flushed = inner.commit_log.files().flushed_where();
+        // Visible before acknowledged.
+        dispatch_until(inner, visible_limit(inner));
+        complete_requests(inner, flushed, !ok);
+        if !ok {
+            inner.flusher_wake.wait(Duration::from_millis(10));
+        }
+    }
+}
+
+/// SYNC_FLUSH only: fails waiters past their deadline even while a flush
+/// hangs.
+pub(crate) fn timeout_watcher(inner: &Inner) {
+    inner.watcher_wake.register();
+    while !inner.shutdown.load(Ordering::Acquire) {
+        inner.watcher_wake.wait(Duration::from_millis(20));
+        let now = Instant::now();
+        let expired = inner
+            .flush_requests
+            .lock()
+            .iter()
+            .any(|r| r.deadline <= now);
+        if expired {
+            complete_requests(inner, 0, false);
+        }
+    }
+}
+
+/// Flushes consume queues and index files, then writes the checkpoint.
+fn flush_logics(inner: &Inner, least_pages: usize) {
+    let logics_ts = inner.last_dispatched_ts.load(Ordering::Acquire);
+    let mut ok = true;
+    for q in inner.queues.all() {
+        if let Err(e) = q.flush(least_pages) {
+            tracing::error!(topic = q.topic(), queue = q.queue_id(), error = %e, "consume queue flush failed");
+            ok = false;
+        }
+    }
+    if ok {
+        Checkpoint::advance(&inner.checkpoint.logics_msg_timestamp, logics_ts);
+    }
+    if let Some(index) = &inner.index {
+        match index.flush() {
+            Ok(ts) => Checkpoint::advance(&inner.checkpoint.index_msg_timestamp, ts),
+            Err(e) => tracing::error!(error = %e, "index flush failed"),
+        }
+    }
+    if let Err(e) = inner.checkpoint.flush() {
+        tracing::error!(error = %e, "checkpoint flush failed");
+    }
+}
+
+/// The ConsumeQueue/index flush thread.
+pub(crate) fn logic_flusher(inner: &Inner) {
+    inner.logic_flusher_wake.register();
+    let interval = Duration::from_millis(inner.config.flush_interval_consume_queue.max(1));
+    let thorough = inner.config.flush_consume_queue_thorough_interval as u128;
+    let least = inner.config.flush_consume_queue_least_pages as usize;
+    let mut last_thorough = Instant::now();
+    while !inner.shutdown.load(Ordering::Acquire) {
+        inner.logic_flusher_wake.wait(interval);
+        let pages = if last_thorough.elapsed().as_millis() >= thorough {
+            last_thorough = Instant::now();
+            0
+        } else {
+            least
+        };
+        flush_logics(inner, pages);
+    }
+}
+
+/// Shutdown: flush the CommitLog, dispatch what is left, flush queues,
+/// index and checkpoint. Returns whether everything was flushed.
+pub(crate) fn final_flush(inner: &Inner) -> bool {
+    let ok = flush_commit_log(inner, 0);
+    dispatch_until(inner, visible_limit(inner));
+    flush_logics(inner, 0);
+    ok && inner.commit_log.files().flushed_where() >= inner.commit_log.max_offset()
+}

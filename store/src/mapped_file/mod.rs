@@ -1,0 +1,289 @@
+//! Memory-mapped, fixed-size, preallocated files. All `unsafe` of the crate
+//! lives in this module (and its `sys` child for libc calls).
+//!
+//! A [`MappedFile`] has one writer at a time (the owner's lock guarantees
+//! it) and any number of readers. The writer copies into the region past the
+//! published write position and then publishes the new position with a
+//! release store; readers only look below a published position (acquire), so
+//! no byte is read while it is written. Readers hold an `Arc<MappedFile>` (or a
+//! `Bytes` made by [`MappedFile::bytes`]) which keeps the mapping alive even
+//! after the file was deleted from its queue and unlinked.
+
+pub(crate) mod sys;
+
+use bytes::Bytes;
+use memmap2::MmapRaw;
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// OS page size assumed for "least pages" flush thresholds.
+pub(crate) const OS_PAGE_SIZE: usize = 4096;
+
+/// The 20-digit zero-padded file name of a start offset.
+pub(crate) fn offset_to_file_name(offset: u64) -> String {
+    format!("{offset:020}")
+}
+
+/// One mapped file of a queue of files.
+pub(crate) struct MappedFile {
+    path: PathBuf,
+    _file: File,
+    map: MmapRaw,
+    start: u64,
+    size: usize,
+    wrote: AtomicUsize,
+    flushed: AtomicUsize,
+    unlink_on_drop: AtomicBool,
+}
+
+impl std::fmt::Debug for MappedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MappedFile")
+            .field("path", &self.path)
+            .field("start", &self.start)
+            .field("wrote", &self.wrote_position())
+            .finish()
+    }
+}
+
+impl MappedFile {
+    /// Creates a new file of `size` bytes, reserving its blocks on disk (so a
+    /// full disk fails here, not later as SIGBUS on a page fault) and maps it.
+    pub(crate) fn create(path: &Path, start: u64, size: usize) -> io::Result<MappedFile> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(path)?;
+        if let Err(e) = sys::preallocate(&file, size as u64) {
+            drop(file);
+            let _ = std::fs::remove_file(path);
+            return Err(e);
+        }
+        Self::map(path.to_path_buf(), file, start, size)
+    }
+
+    /// Maps an existing file, which must be exactly `size` bytes long. Write
+    /// and flush positions start at 0 (recovery sets them).
+    pub(crate) fn open(path: &Path, start: u64, size: usize) -> io::Result<MappedFile> {
+        let file = OpenOptions::new().read(true).write(true).open(path)?;
+        let len = file.metadata()?.len();
+        if len != size as u64 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("file size {len}, expected {size}"),
+            ));
+        }
+        Self::map(path.to_path_buf(), file, start, size)
+    }
+
+    fn map(path: PathBuf, file: File, start: u64, size: usize) -> io::Result<MappedFile> {
+        let map = MmapRaw::map_raw(&file)?;
+        if map.len() < size {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "short mapping"));
+        }
+        Ok(MappedFile {
+            path,
+            _file: file,
+            map,
+            start,
+            size,
+            wrote: AtomicUsize::new(0),
+            flushed: AtomicUsize::new(0),
+            unlink_on_drop: AtomicBool::new(false),
+        })
+    }
+
+    /// Path of the file.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Global offset of the file's first byte (its name).
+    pub(crate) fn start(&self) -> u64 {
+        self.start
+    }
+
+    /// File size in bytes.
+    pub(crate) fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Published write position.
+    pub(crate) fn wrote_position(&self) -> usize {
+        self.wrote.load(Ordering::Acquire)
+    }
+
+    /// Flushed position.
+    pub(crate) fn flushed_position(&self) -> usize {
+        self.flushed.load(Ordering::Acquire)
+    }
+
+    /// Whether the file is written to its end.
+    pub(crate) fn is_full(&self) -> bool {
+        self.wrote_position() >= self.size
+    }
+
+    /// Sets write and flush positions (recovery and truncation only).
+    pub(crate) fn set_positions(&self, pos: usize) {
+        let pos = pos.min(self.size);
+        self.wrote.store(pos, Ordering::Release);
+        self.flushed.store(pos, Ordering::Release);
+    }
+
+    /// Marks the file written to its end (after the end-of-file blank).
+    pub(crate) fn set_written_to_end(&self) {
+        self.wrote.store(self.size, Ordering::Release);
+    }
+
+    /// Copies `data` to `pos` and publishes `pos + data.len()` as the new
+    /// write position. Returns false (writing nothing) when it does not fit
+    /// or `pos` is not the current write position.
+    ///
+    /// Callers must be the file's only writer (the owning queue's lock).
+    pub(crate) fn append_at(&self, pos: usize, data: &[u8]) -> bool {
+        if pos != self.wrote.load(Ordering::Acquire) || pos + data.len() > self.size {
+            return false;
+        }
+        // SAFETY: the range [pos, pos+len) lies inside the mapping (checked
+        // above) and beyond the published write position, so no reader looks
+        // at it, and the caller is the only writer.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                data.as_ptr(),
+                self.map.as_mut_ptr().add(pos),
+                data.len(),
+            );
+        }
+        self.wrote.store(pos + data.len(), Ordering::Release);
+        true
+    }
+
+    /// Overwrites bytes below the write position (header fields of an index
+    /// file, ConsumeQueue blank fill). Only the single writer may call it.
+    pub(crate) fn overwrite(&self, pos: usize, data: &[u8]) -> bool {
+        if pos + data.len() > self.size {
+            return false;
+        }
+        // SAFETY: in bounds (checked); the caller is the only writer, and
+        // readers of these regions tolerate torn values (they validate).
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                data.as_ptr(),
+                self.map.as_mut_ptr().add(pos),
+                data.len(),
+            );
+        }
+        true
+    }
+
+    /// The bytes `[pos, pos+len)` if they lie below the published write
+    /// position.
+    pub(crate) fn slice(&self, pos: usize, len: usize) -> Option<&[u8]> {
+        let end = pos.checked_add(len)?;
+        if end > self.wrote_position() {
+            return None;
+        }
+        // SAFETY: in bounds and below the published write position, which the
+        // writer never touches again (except via `overwrite`, used only on
+        // files whose readers validate what they read).
+        Some(unsafe { std::slice::from_raw_parts(self.map.as_ptr().add(pos), len) })
+    }
+
+    /// The bytes `[pos, pos+len)` regardless of the write position; for
+    /// recovery and index files, where there is no concurrent appender.
+    pub(crate) fn raw_slice(&self, pos: usize, len: usize) -> Option<&[u8]> {
+        let end = pos.checked_add(len)?;
+        if end > self.size {
+            return None;
+        }
+        // SAFETY: in bounds of the mapping.
+        Some(unsafe { std::slice::from_raw_parts(self.map.as_ptr().add(pos), len) })
+    }
+
+    /// A zero-copy `Bytes` of `[pos, pos+len)` (below the write position)
+    /// that keeps this file mapped while it lives.
+    pub(crate) fn bytes(self: &Arc<Self>, pos: usize, len: usize) -> Option<Bytes> {
+        self.slice(pos, len)?;
+        Some(Bytes::from_owner(MappedSlice {
+            file: Arc::clone(self),
+            pos,
+            len,
+        }))
+    }
+
+    /// Zeroes `[pos, size)` where not already zero (recovery: removes a torn
+    /// tail so stale bytes are never mistaken for records later).
+    pub(crate) fn zero_from(&self, pos: usize) {
+        let mut p = pos.min(self.size);
+        while p < self.size {
+            let end = ((p / OS_PAGE_SIZE + 1) * OS_PAGE_SIZE).min(self.size);
+            let dirty = self
+                .raw_slice(p, end - p)
+                .is_some_and(|s| s.iter().any(|&b| b != 0));
+            if dirty {
+                let zeros = [0u8; OS_PAGE_SIZE];
+                self.overwrite(p, &zeros[..end - p]);
+            }
+            p = end;
+        }
+    }
+
+    /// Flushes `[flushed, wrote)` to disk (msync) if at least `least_pages`
+    /// pages are dirty (0 = any). Returns the flushed position.
+    pub(crate) fn flush(&self, least_pages: usize) -> io::Result<usize> {
+        let wrote = self.wrote_position();
+        let flushed = self.flushed_position();
+        if wrote <= flushed {
+            return Ok(flushed);
+        }
+        let full = wrote >= self.size;
+        if least_pages > 0 && !full && wrote / OS_PAGE_SIZE - flushed / OS_PAGE_SIZE < least_pages {
+            return Ok(flushed);
+        }
+        let from = flushed / OS_PAGE_SIZE * OS_PAGE_SIZE;
+        self.map.flush_range(from, wrote - from)?;
+        self.flushed.store(wrote, Ordering::Release);
+        Ok(wrote)
+    }
+
+    /// Flushes the whole mapping (index files, whose writes are not
+    /// positional).
+    pub(crate) fn flush_all(&self) -> io::Result<()> {
+        self.map.flush()
+    }
+
+    /// Arranges for the file to be unlinked when the last reference drops,
+    /// and unlinks it now if possible (the mapping stays valid for readers).
+    pub(crate) fn destroy(&self) {
+        if std::fs::remove_file(&self.path).is_err() {
+            self.unlink_on_drop.store(true, Ordering::Release);
+        }
+    }
+}
+
+impl Drop for MappedFile {
+    fn drop(&mut self) {
+        if self.unlink_on_drop.load(Ordering::Acquire) {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Owner of a `Bytes` made from a mapped file.
+struct MappedSlice {
+    file: Arc<MappedFile>,
+    pos: usize,
+    len: usize,
+}
+
+impl AsRef<[u8]> for MappedSlice {
+    fn as_ref(&self) -> &[u8] {
+        // `bytes` checked the range before creating the owner; the write
+        // position only grows, so it stays valid.
+        self.file.raw_slice(self.pos, self.len).unwrap_or(&[])
+    }
+}
