@@ -1,0 +1,1 @@
+//! Admin calls to brokers and NameServers (PROTOCOL.md §13).
