@@ -97,7 +97,7 @@ impl IndexFile {
 
     fn open(path: &Path, slot_num: usize, index_num: usize) -> Result<IndexFile, StoreError> {
         let size = Self::file_size(slot_num, index_num);
-        let file = MappedFile::open(path, 0, size).map_err(|e| StoreError::Corrupt {
+        let file = MappedFile::open(path, 0, size, false).map_err(|e| StoreError::Corrupt {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;

@@ -35,23 +35,26 @@ impl MappedFileQueue {
         }
         names.sort();
         let mut files = Vec::with_capacity(names.len());
-        for (start, path) in names {
+        let count = names.len();
+        for (i, (start, path)) in names.into_iter().enumerate() {
             if start % file_size != 0 {
                 return Err(StoreError::Corrupt {
                     path,
                     reason: format!("start offset not a multiple of the file size {file_size}"),
                 });
             }
-            let f = MappedFile::open(&path, start, file_size as usize).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::InvalidData {
-                    StoreError::Corrupt {
-                        path: path.clone(),
-                        reason: e.to_string(),
+            let f = MappedFile::open(&path, start, file_size as usize, i + 1 == count).map_err(
+                |e| {
+                    if e.kind() == std::io::ErrorKind::InvalidData {
+                        StoreError::Corrupt {
+                            path: path.clone(),
+                            reason: e.to_string(),
+                        }
+                    } else {
+                        StoreError::io(&path, e)
                     }
-                } else {
-                    StoreError::io(&path, e)
-                }
-            })?;
+                },
+            )?;
             // Loaded files count as fully written until recovery says otherwise.
             f.set_positions(file_size as usize);
             files.push(Arc::new(f));

@@ -68,9 +68,20 @@ impl MappedFile {
 
     /// Maps an existing file, which must be exactly `size` bytes long. Write
     /// and flush positions start at 0 (recovery sets them).
-    pub(crate) fn open(path: &Path, start: u64, size: usize) -> io::Result<MappedFile> {
+    /// With `extend_short`, a shorter file (a torn last file) is first
+    /// extended with zeros to `size`.
+    pub(crate) fn open(
+        path: &Path,
+        start: u64,
+        size: usize,
+        extend_short: bool,
+    ) -> io::Result<MappedFile> {
         let file = OpenOptions::new().read(true).write(true).open(path)?;
-        let len = file.metadata()?.len();
+        let mut len = file.metadata()?.len();
+        if extend_short && len < size as u64 {
+            sys::preallocate(&file, size as u64)?;
+            len = file.metadata()?.len();
+        }
         if len != size as u64 {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
