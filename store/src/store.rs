@@ -388,10 +388,11 @@ impl MessageStore {
         }
     }
 
-    /// Waits until everything visible so far is dispatched to the consume
-    /// queues (tests, admin). Returns false on timeout.
+    /// Waits until everything appended so far is dispatched to the consume
+    /// queues (under SYNC_FLUSH: flushed and dispatched). For tests and
+    /// admin tools. Returns false on timeout.
     pub fn wait_for_dispatch(&self, timeout: Duration) -> bool {
-        let target = crate::dispatch::visible_limit(&self.inner);
+        let target = self.inner.commit_log.max_offset();
         let deadline = Instant::now() + timeout;
         loop {
             if self.inner.dispatched_to.load(Ordering::Acquire) >= target {
@@ -400,6 +401,7 @@ impl MessageStore {
             if Instant::now() >= deadline {
                 return false;
             }
+            self.inner.flusher_wake.wake();
             self.inner.dispatcher_wake.wake();
             std::thread::sleep(Duration::from_micros(200));
         }

@@ -32,7 +32,15 @@ fn kill_child_entry() {
             std::thread::spawn(move || {
                 for i in 0u64.. {
                     let seed = t * 1_000_000_000 + i;
-                    let r = store.put_message(&msg("K", t as i32, seed, 200 + (i % 7) as usize * 100, None)).wait();
+                    let r = store
+                        .put_message(&msg(
+                            "K",
+                            t as i32,
+                            seed,
+                            200 + (i % 7) as usize * 100,
+                            None,
+                        ))
+                        .wait();
                     if r.status == PutStatus::Ok {
                         let mut o = out.lock().unwrap();
                         let _ = writeln!(o, "ACK {t} {} {seed}", r.queue_offset);
@@ -50,7 +58,12 @@ fn kill_child_entry() {
 fn run_child_and_kill(dir: &std::path::Path, after: Duration) -> Vec<(i32, i64, u64)> {
     let exe = std::env::current_exe().unwrap();
     let mut child = Command::new(exe)
-        .args(["--exact", "kill_child_entry", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "kill_child_entry",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(ENV, dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -64,7 +77,11 @@ fn run_child_and_kill(dir: &std::path::Path, after: Duration) -> Vec<(i32, i64, 
             let Ok(line) = line else { break };
             let p: Vec<&str> = line.split_whitespace().collect();
             if p.len() == 4 && p[0] == "ACK" {
-                a2.lock().unwrap().push((p[1].parse().unwrap(), p[2].parse().unwrap(), p[3].parse().unwrap()));
+                a2.lock().unwrap().push((
+                    p[1].parse().unwrap(),
+                    p[2].parse().unwrap(),
+                    p[3].parse().unwrap(),
+                ));
             }
         }
     });
@@ -92,7 +109,11 @@ fn sync_flush_acknowledged_appends_survive_sigkill() {
         let store = MessageStore::open(cfg).unwrap();
         for (&(q, off), &seed) in &expected {
             let g = store.get_message("K", q, off, 1, i32::MAX, None);
-            assert_eq!(g.status, GetMessageStatus::Found, "round {round}: ack {q}/{off} lost");
+            assert_eq!(
+                g.status,
+                GetMessageStatus::Found,
+                "round {round}: ack {q}/{off} lost"
+            );
             let m = decode_message(&g.messages[0]).unwrap();
             assert_eq!(m.uniq_key().unwrap(), format!("UNIQ{seed:028}"));
         }
@@ -104,5 +125,9 @@ fn sync_flush_acknowledged_appends_survive_sigkill() {
         store.shutdown();
     }
     eprintln!("acknowledged appends checked: {}", expected.len());
-    assert!(expected.len() > 10, "child acknowledged too little: {}", expected.len());
+    assert!(
+        expected.len() > 10,
+        "child acknowledged too little: {}",
+        expected.len()
+    );
 }

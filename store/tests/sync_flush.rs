@@ -1,0 +1,69 @@
+//! SYNC_FLUSH: acknowledged means flushed and visible; WAIT=false returns at
+//! once; group commit from many concurrent waiters; runtime-agnostic futures.
+
+mod common;
+
+use common::{msg, small_config};
+use futures::future::join_all;
+use protocol::message::properties::{encode_properties, WAIT};
+use std::time::Duration;
+use store::{FlushDiskType, GetMessageStatus, MessageStore, PutStatus};
+
+#[test]
+fn acknowledged_puts_are_visible() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MessageStore::open(small_config(dir.path(), FlushDiskType::Sync)).unwrap();
+    for i in 0..50 {
+        let f = store.put_message(&msg("Y", 0, i, 300, None));
+        let r = f.wait();
+        assert_eq!(r.status, PutStatus::Ok);
+        // Visible as soon as acknowledged.
+        let g = store.get_message("Y", 0, r.queue_offset, 1, i32::MAX, None);
+        assert_eq!(
+            g.status,
+            GetMessageStatus::Found,
+            "offset {}",
+            r.queue_offset
+        );
+    }
+}
+
+#[test]
+fn many_concurrent_waiters_share_flushes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MessageStore::open(small_config(dir.path(), FlushDiskType::Sync)).unwrap();
+    let futs: Vec<_> = (0..256)
+        .map(|i| store.put_message(&msg("G", (i % 4) as i32, i, 100, None)))
+        .collect();
+    let results = futures::executor::block_on(join_all(futs));
+    assert!(results.iter().all(|r| r.status == PutStatus::Ok));
+    for q in 0..4 {
+        assert_eq!(store.max_offset_in_queue("G", q), 64);
+    }
+}
+
+#[test]
+fn wait_false_returns_immediately_and_becomes_visible() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MessageStore::open(small_config(dir.path(), FlushDiskType::Sync)).unwrap();
+    let mut m = msg("W", 0, 1, 10, None);
+    m.properties = encode_properties([(WAIT, "false")]);
+    let f = store.put_message(&m);
+    assert!(f.is_ready());
+    assert_eq!(f.wait().status, PutStatus::Ok);
+    assert!(store.wait_for_dispatch(Duration::from_secs(5)));
+    assert_eq!(store.max_offset_in_queue("W", 0), 1);
+}
+
+#[test]
+fn shutdown_is_idempotent_and_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MessageStore::open(small_config(dir.path(), FlushDiskType::Sync)).unwrap();
+    store.put_message(&msg("Z", 0, 1, 10, None)).wait();
+    store.shutdown();
+    store.shutdown();
+    assert!(!dir.path().join("abort").exists());
+    drop(store);
+    let store = MessageStore::open(small_config(dir.path(), FlushDiskType::Sync)).unwrap();
+    assert_eq!(store.max_offset_in_queue("Z", 0), 1);
+}
