@@ -22,9 +22,4 @@ pub fn router(ctx: &Arc<BrokerContext>) -> Router {
     Router::new()
         .routes(send::CODES, Arc::new(send::SendProcessor::new(ctx.clone())))
         .routes(pull::CODES, Arc::new(pull::PullProcessor::new(ctx.clone())))
-        .routes(
-            client::CODES,
-            Arc::new(client::ClientProcessor::new(ctx.clone())),
-        )
-        .routes(lock::CODES, Arc::new(lock::LockProcessor::new(ctx.clone())))
 }
