@@ -299,7 +299,7 @@ impl IndexService {
             key.push_str(topic);
             key.push('#');
             key.push_str(w);
-            let need_new = files.last().map_or(true, |f| f.is_full());
+            let need_new = !matches!(files.last(), Some(f) if !f.is_full());
             if need_new {
                 let (ep, et) = files.last().map_or((0, 0), |f| (f.h.end_phy, f.h.end_ts));
                 if let Some(full) = files.last() {

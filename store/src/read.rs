@@ -170,7 +170,9 @@ impl MessageStore {
         if lo > hi {
             return 0;
         }
-        let (mut left, mut right): (Option<(i64, i64)>, Option<(i64, i64)>) = (None, None);
+        // (offset, store time) of the closest entries below and above `timestamp`.
+        type Probe = Option<(i64, i64)>;
+        let (mut left, mut right): (Probe, Probe) = (None, None);
         while lo <= hi {
             let mid = lo + (hi - lo) / 2;
             let Some(t) = time_at(mid) else {

@@ -257,7 +257,7 @@ impl MessageStore {
                 let wait = msgs
                     .first()
                     .and_then(|m| find_property(&m.properties, WAIT))
-                    .map_or(true, |w| w != "false");
+                    != Some("false");
                 if !wait {
                     inner.flusher_wake.wake();
                     return PutFuture::ready(result);

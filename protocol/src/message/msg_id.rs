@@ -17,7 +17,7 @@ fn push_hex(out: &mut String, bytes: &[u8]) {
 
 fn parse_hex(s: &str) -> Result<Vec<u8>, MessageError> {
     let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    if b.len() & 1 == 1 {
         return Err(MessageError::BadMsgId(format!("odd length {}", b.len())));
     }
     let nib = |c: u8| -> Result<u8, MessageError> {

@@ -8,18 +8,19 @@ use store::{FlushDiskType, MessageToStore, StoreConfig};
 
 /// A config with tiny files so tests cross file boundaries.
 pub fn small_config(root: &Path, flush: FlushDiskType) -> StoreConfig {
-    let mut c = StoreConfig::default();
-    c.store_path_root_dir = root.to_path_buf();
-    c.mapped_file_size_commit_log = 16 * 1024;
-    c.mapped_file_size_consume_queue = 20 * 64;
-    c.max_hash_slot_num = 64;
-    c.max_index_num = 256;
-    c.flush_disk_type = flush;
-    c.flush_interval_commit_log = 10;
-    c.flush_interval_consume_queue = 20;
-    c.clean_resource_interval = 3_600_000;
-    c.delete_commit_log_files_interval = 0;
-    c
+    StoreConfig {
+        store_path_root_dir: root.to_path_buf(),
+        mapped_file_size_commit_log: 16 * 1024,
+        mapped_file_size_consume_queue: 20 * 64,
+        max_hash_slot_num: 64,
+        max_index_num: 256,
+        flush_disk_type: flush,
+        flush_interval_commit_log: 10,
+        flush_interval_consume_queue: 20,
+        clean_resource_interval: 3_600_000,
+        delete_commit_log_files_interval: 0,
+        ..StoreConfig::default()
+    }
 }
 
 /// A message with a body of `len` bytes derived from `seed`, tag and keys.
