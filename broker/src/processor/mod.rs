@@ -12,7 +12,13 @@ use protocol::net::Router;
 
 use crate::context::BrokerContext;
 
+pub mod admin;
+mod admin_stats;
+pub mod client;
+pub mod lock;
+pub mod offset;
 pub mod pull;
+pub mod query;
 pub mod send;
 mod send_back;
 
@@ -22,4 +28,21 @@ pub fn router(ctx: &Arc<BrokerContext>) -> Router {
     Router::new()
         .routes(send::CODES, Arc::new(send::SendProcessor::new(ctx.clone())))
         .routes(pull::CODES, Arc::new(pull::PullProcessor::new(ctx.clone())))
+        .routes(
+            client::CODES,
+            Arc::new(client::ClientProcessor::new(ctx.clone())),
+        )
+        .routes(lock::CODES, Arc::new(lock::LockProcessor::new(ctx.clone())))
+        .routes(
+            offset::CODES,
+            Arc::new(offset::OffsetProcessor::new(ctx.clone())),
+        )
+        .routes(
+            query::CODES,
+            Arc::new(query::QueryProcessor::new(ctx.clone())),
+        )
+        .routes(
+            admin::CODES,
+            Arc::new(admin::AdminProcessor::new(ctx.clone())),
+        )
 }
