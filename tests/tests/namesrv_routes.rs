@@ -173,13 +173,13 @@ async fn silent_broker_is_dropped_while_a_heartbeating_one_stays() {
         .with_heartbeat_timeout_ms(300);
     let alive = FakeBroker::new(CLUSTER, "broker-b", "127.0.0.1:2")
         .with_topic("Alive", 2)
-        .with_heartbeat_timeout_ms(300);
+        .with_heartbeat_timeout_ms(600);
+    let registered_at = tokio::time::Instant::now();
     silent.register(&conn).await.unwrap();
     let keep_alive = connect(cluster.namesrv_addr(0)).await.unwrap();
     alive.register(&keep_alive).await.unwrap();
     assert!(route(&conn, "Silent").await.is_some());
 
-    let started = tokio::time::Instant::now();
     let heartbeat = {
         let conn = keep_alive.clone();
         tokio::spawn(async move {
