@@ -112,6 +112,7 @@ async fn serve(config: NamesrvConfig) -> std::io::Result<()> {
     )?);
     let listener = TcpListener::bind((config.bind_address.as_str(), config.listen_port)).await?;
     let addr = listener.local_addr()?;
+    let shutdown = shutdown_signal();
     for (k, v) in config.to_properties() {
         tracing::info!("config {k}={v}");
     }
@@ -119,29 +120,41 @@ async fn serve(config: NamesrvConfig) -> std::io::Result<()> {
     let banner = format!("The Name Server boot success. serializeType=JSON, address {addr}");
     tracing::info!("{banner}");
     println!("{banner}");
-    nameserver::serve(server, listener, shutdown_signal()).await
+    nameserver::serve(server, listener, shutdown).await
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
+/// Installs the Ctrl-C and SIGTERM handlers now (so a signal arriving
+/// right after the boot line is not fatal) and completes on either.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
+    let signals = {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            let (term, int) = signals;
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+            };
+            tokio::select! {
+                _ = wait(term) => {}
+                _ = wait(int) => {}
             }
         }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutdown signal received");
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    tracing::info!("shutdown signal received");
 }
