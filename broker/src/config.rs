@@ -147,6 +147,10 @@ broker_keys! {
     broker_id: i64 = "brokerId", 0;
     /// `listenPort`: the remoting port (10911); the VIP port is listenPort - 2.
     listen_port: u16 = "listenPort", 10911;
+    /// `bindAddress`: the address the listeners bind (5.x `NettyServerConfig` key).
+    bind_address: String = "bindAddress", "0.0.0.0".into();
+    /// `vipListenEnable` (this broker's own key): also listen on listenPort - 2.
+    vip_listen_enable: bool = "vipListenEnable", true;
     /// `namesrvAddr`: name servers, `;`-separated (default: `NAMESRV_ADDR`).
     namesrv_addr: Option<String> = "namesrvAddr", std::env::var("NAMESRV_ADDR").ok().filter(|s| !s.trim().is_empty());
     /// `brokerIP1`: the address clients dial and stored as storeHost.
@@ -421,9 +425,22 @@ impl BrokerConfig {
         self.store.store_path_root_dir.join("config")
     }
 
-    /// The VIP ("fast") port older Java clients use: listenPort - 2.
+    /// The VIP ("fast") port older Java clients use: listenPort - 2 (none
+    /// when disabled by `vipListenEnable=false`).
     pub fn vip_port(&self) -> Option<u16> {
+        if !self.vip_listen_enable {
+            return None;
+        }
         self.listen_port.checked_sub(2).filter(|p| *p > 0)
+    }
+
+    /// Sets the listen port after binding an ephemeral port (`listenPort=0`);
+    /// the HA port follows unless it was set explicitly.
+    pub fn set_listen_port(&mut self, port: u16) {
+        self.listen_port = port;
+        if !self.ha_port_explicit {
+            self.store.ha_listen_port = u64::from(port) + 1;
+        }
     }
 
     /// True when this broker is a slave (it refuses sends).

@@ -80,9 +80,9 @@ fn load_config(args: &Args) -> Result<BrokerConfig, broker::BrokerError> {
     Ok(config)
 }
 
-async fn serve(config: BrokerConfig) -> Result<(), broker::BrokerError> {
+async fn serve(mut config: BrokerConfig) -> Result<(), broker::BrokerError> {
+    let (listener, vip) = broker::bind(&mut config).await?;
     tracing::info!("effective config:\n{}", config.to_properties());
-    let (listener, vip) = broker::bind(&config).await?;
     let broker = Broker::start(config, listener, vip).await?;
     let line = broker.boot_message();
     println!("{line}");

@@ -205,17 +205,28 @@ pub async fn run(
     broker.shutdown().await
 }
 
-/// Binds the main listener on `0.0.0.0:listenPort` and, when possible, the
-/// VIP listener on `listenPort - 2` (a VIP port in use only warns).
+/// Binds the main listener on `bindAddress:listenPort` and, when possible,
+/// the VIP listener on `listenPort - 2` (a VIP port in use only warns).
+/// `listenPort=0` binds an ephemeral port and writes it back into `config`
+/// (no VIP listener then).
 pub async fn bind(
-    config: &BrokerConfig,
+    config: &mut BrokerConfig,
 ) -> Result<(TcpListener, Option<TcpListener>), BrokerError> {
-    let addr = format!("0.0.0.0:{}", config.listen_port);
+    let host = config.bind_address.clone();
+    let addr = format!("{host}:{}", config.listen_port);
     let main = TcpListener::bind(&addr)
         .await
         .map_err(|e| BrokerError::io(format!("bind {addr}"), e))?;
+    if config.listen_port == 0 {
+        let port = main
+            .local_addr()
+            .map_err(|e| BrokerError::io(format!("bind {addr}"), e))?
+            .port();
+        config.set_listen_port(port);
+        return Ok((main, None));
+    }
     let vip = match config.vip_port() {
-        Some(p) => match TcpListener::bind(("0.0.0.0", p)).await {
+        Some(p) => match TcpListener::bind((host.as_str(), p)).await {
             Ok(l) => Some(l),
             Err(e) => {
                 tracing::warn!(port = p, error = %e, "cannot listen on the VIP port");
