@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 
+use crate::broker::BrokerHandle;
 use crate::namesrv::NamesrvHandle;
 use crate::HarnessError;
 
@@ -31,6 +32,8 @@ pub struct ClusterBuilder {
     namesrvs: usize,
     mode: Mode,
     namesrv_config: Vec<(String, String)>,
+    brokers: usize,
+    broker_config: Vec<(String, String)>,
 }
 
 impl ClusterBuilder {
@@ -54,6 +57,20 @@ impl ClusterBuilder {
         self
     }
 
+    /// Number of brokers (default 0), named `broker-a`, `broker-b`, ...,
+    /// each a master of cluster `DefaultCluster`.
+    pub fn brokers(mut self, n: usize) -> Self {
+        self.brokers = n;
+        self
+    }
+
+    /// Sets a RocketMQ broker.conf key on every broker (e.g.
+    /// `flushDiskType`, `autoCreateTopicEnable`).
+    pub fn broker_config(mut self, key: &str, value: impl ToString) -> Self {
+        self.broker_config.push((key.to_owned(), value.to_string()));
+        self
+    }
+
     /// Starts everything; on error, whatever started is stopped again.
     pub async fn start(self) -> Result<Cluster, HarnessError> {
         crate::init_logging();
@@ -61,6 +78,7 @@ impl ClusterBuilder {
         let mut cluster = Cluster {
             dir: Some(dir),
             namesrvs: Vec::new(),
+            brokers: Vec::new(),
         };
         for i in 0..self.namesrvs.max(1) {
             let name = format!("namesrv-{i}");
@@ -76,6 +94,23 @@ impl ClusterBuilder {
             tracing::info!(name, addr = handle.addr(), mode = ?self.mode, "started");
             cluster.namesrvs.push(handle);
         }
+        let namesrv_addr = cluster.namesrv_addr_list();
+        for i in 0..self.brokers {
+            let name = broker_name(i);
+            let dir = cluster.dir().join(&name);
+            let handle = match self.mode {
+                Mode::InProcess => {
+                    BrokerHandle::start_in_process(&name, &dir, &namesrv_addr, &self.broker_config)
+                        .await?
+                }
+                Mode::ChildProcess => {
+                    BrokerHandle::start_child(&name, &dir, &namesrv_addr, &self.broker_config)
+                        .await?
+                }
+            };
+            tracing::info!(name, addr = handle.addr(), mode = ?self.mode, "started");
+            cluster.brokers.push(handle);
+        }
         Ok(cluster)
     }
 }
@@ -84,6 +119,15 @@ impl ClusterBuilder {
 pub struct Cluster {
     dir: Option<TempDir>,
     namesrvs: Vec<NamesrvHandle>,
+    brokers: Vec<BrokerHandle>,
+}
+
+/// `broker-a`, `broker-b`, ... (`broker-<i>` past `z`).
+fn broker_name(i: usize) -> String {
+    match u8::try_from(i).ok().filter(|i| *i < 26) {
+        Some(i) => format!("broker-{}", char::from(b'a' + i)),
+        None => format!("broker-{i}"),
+    }
 }
 
 impl Cluster {
@@ -125,9 +169,32 @@ impl Cluster {
         self.namesrv_addrs().join(";")
     }
 
+    /// The brokers.
+    pub fn brokers(&self) -> &[BrokerHandle] {
+        &self.brokers
+    }
+
+    /// Broker `i`.
+    pub fn broker(&self, i: usize) -> &BrokerHandle {
+        &self.brokers[i]
+    }
+
+    /// Broker `i`, mutably (to stop, kill or restart it).
+    pub fn broker_mut(&mut self, i: usize) -> &mut BrokerHandle {
+        &mut self.brokers[i]
+    }
+
+    /// Address of broker `i` (`127.0.0.1:<port>`).
+    pub fn broker_addr(&self, i: usize) -> &str {
+        self.brokers[i].addr()
+    }
+
     /// Stops every component cleanly; true if all exited cleanly in time.
     pub async fn shutdown(mut self) -> bool {
         let mut clean = true;
+        for b in &mut self.brokers {
+            clean &= b.stop(Duration::from_secs(10)).await;
+        }
         for ns in &mut self.namesrvs {
             clean &= ns.stop(Duration::from_secs(5)).await;
         }
@@ -138,6 +205,12 @@ impl Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         if std::thread::panicking() {
+            for b in &self.brokers {
+                let log = b.log();
+                if !log.is_empty() {
+                    eprintln!("===== {} ({}) log =====\n{log}", b.name(), b.addr());
+                }
+            }
             for ns in &self.namesrvs {
                 let log = ns.log();
                 if !log.is_empty() {
@@ -152,6 +225,7 @@ impl Drop for Cluster {
             }
         }
         // Components stop in their own Drop; the temp dir goes after them.
+        self.brokers.clear();
         self.namesrvs.clear();
     }
 }

@@ -28,10 +28,14 @@
 //!   If the test is failing (the thread is panicking) it prints every child
 //!   log and keeps the temp dir, printing its path.
 //!
-//! Modules: [`cluster`] (the builder and the running cluster), [`namesrv`]
+//! Modules: [`cluster`] (the builder and the running cluster), [`broker`]
+//! (one broker), [`client`] (a minimal producer/consumer on the protocol
+//! crate for broker suites), [`namesrv`]
 //! (one NameServer), [`process`] (child processes), [`fake_broker`] (a
 //! scripted broker that registers over the wire).
 
+pub mod broker;
+pub mod client;
 pub mod cluster;
 pub mod fake_broker;
 pub mod namesrv;
@@ -43,6 +47,7 @@ use std::time::Duration;
 
 use protocol::net::{ClientConfig, Connection, NetError};
 
+pub use broker::BrokerHandle;
 pub use cluster::{Cluster, ClusterBuilder, Mode};
 pub use fake_broker::FakeBroker;
 pub use namesrv::NamesrvHandle;
