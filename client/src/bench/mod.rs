@@ -1,5 +1,5 @@
-//! The engine of `mqbench`, the load tool: shared pieces here, one module
-//! per mode.
+//! The engine of `mqbench`, the load tool: shared pieces here ([`payload`],
+//! [`stats`]), one module per mode ([`producer`]).
 //!
 //! Every benchmark message body is a [`BenchPayload`]: a header that numbers
 //! and checksums the message, then filler up to the requested size, so the
@@ -13,5 +13,7 @@
 //! All big-endian.
 
 pub mod payload;
+pub mod producer;
+pub mod stats;
 
 pub use payload::{now_us, BenchPayload, PayloadEncoder, PayloadError, HEADER_LEN, PAYLOAD_MAGIC};

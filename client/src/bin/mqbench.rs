@@ -1,1 +1,72 @@
-fn main() {}
+//! `mqbench`: RocketMQ load tool built on the SDK. See `mqbench --help`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use client::bench::producer::{self, ProducerArgs};
+
+#[derive(Parser)]
+#[command(
+    name = "mqbench",
+    version,
+    about = "RocketMQ benchmark: producer, consumer and end-to-end load"
+)]
+struct Cli {
+    #[command(subcommand)]
+    mode: Mode,
+}
+
+#[derive(Subcommand)]
+enum Mode {
+    /// Send numbered, checksummed messages and report throughput and latency.
+    Producer(ProducerArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mqbench: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(async move {
+        match cli.mode {
+            Mode::Producer(args) => {
+                let json = args.json;
+                match producer::run(args).await {
+                    Ok(summary) => {
+                        if json {
+                            match serde_json::to_string(&summary) {
+                                Ok(line) => println!("{line}"),
+                                Err(e) => eprintln!("mqbench: {e}"),
+                            }
+                        } else {
+                            summary.print_human();
+                        }
+                        if summary.sent == 0 {
+                            ExitCode::FAILURE
+                        } else {
+                            ExitCode::SUCCESS
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("mqbench producer: {e}");
+                        ExitCode::FAILURE
+                    }
+                }
+            }
+        }
+    })
+}
