@@ -129,6 +129,11 @@ impl<'de> Deserialize<'de> for ExtMap {
 
 /// Parses a JSON header into a command without a body.
 pub(crate) fn decode(src: &[u8]) -> Result<RemotingCommand, serde_json::Error> {
+    // serde would also read a struct from a JSON array by position; a header
+    // is always an object, so anything else is malformed.
+    if src.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(de::Error::custom("a JSON header must be an object"));
+    }
     let h: JsonHeader = serde_json::from_slice(src)?;
     Ok(RemotingCommand {
         code: h.code,
@@ -268,6 +273,8 @@ mod tests {
         assert_eq!(c.remark, None);
         let c = decode(br#"{"code":1,"language":"KLINGON"}"#).unwrap();
         assert_eq!(c.language, LanguageCode::Other);
+        assert!(decode(b"[1,2,3]").is_err());
+        assert!(decode(b" 7").is_err());
     }
 
     #[test]
