@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -161,7 +161,7 @@ impl ConsumerGroup {
 /// Invariant: a group is present only while it has at least one channel.
 pub struct ClientManager {
     clock: SharedClock,
-    channel_expired_ms: i64,
+    channel_expired_ms: AtomicI64,
     notify_enabled: AtomicBool,
     consumers: RwLock<HashMap<String, ConsumerGroup>>,
     producers: RwLock<HashMap<String, HashMap<u64, Channel>>>,
@@ -192,7 +192,7 @@ impl ClientManager {
     pub fn with_clock(clock: SharedClock, channel_expired_ms: i64) -> Self {
         ClientManager {
             clock,
-            channel_expired_ms,
+            channel_expired_ms: AtomicI64::new(channel_expired_ms),
             notify_enabled: AtomicBool::new(true),
             consumers: RwLock::new(HashMap::new()),
             producers: RwLock::new(HashMap::new()),
@@ -203,6 +203,12 @@ impl ClientManager {
     /// expire (`notifyConsumerIdsChangedEnable`, default on).
     pub fn set_notify_enabled(&self, on: bool) {
         self.notify_enabled.store(on, Ordering::Relaxed);
+    }
+
+    /// Sets how long a client may stay silent before it is dropped
+    /// (`channelExpiredTimeout`, ms).
+    pub fn set_channel_expired_ms(&self, ms: i64) {
+        self.channel_expired_ms.store(ms.max(1), Ordering::Relaxed);
     }
 
     /// Registers (or refreshes) `conn` as a consumer of `data.group_name`.
@@ -341,14 +347,15 @@ impl ClientManager {
     /// connections and notifies the groups they left. Returns how many
     /// channels were dropped.
     pub fn scan_expired(&self) -> usize {
-        let deadline = self.clock.now_ms() - self.channel_expired_ms;
+        let expired_ms = self.channel_expired_ms.load(Ordering::Relaxed);
+        let deadline = self.clock.now_ms() - expired_ms;
         let expired = self.remove_channels(|_, ch| ch.last_update_ms < deadline);
         for ch in &expired {
             tracing::warn!(
                 "client {} ({}) sent no heartbeat for {} ms: dropped",
                 ch.info.client_id,
                 ch.conn.peer_addr(),
-                self.channel_expired_ms
+                expired_ms
             );
             ch.conn.close();
         }
