@@ -184,10 +184,7 @@ pub fn runtime_info(ctx: &BrokerContext, stats: &RuntimeStats) -> RemotingComman
         "sendThreadPoolQueueCapacity",
         cfg.send_thread_pool_queue_capacity.to_string(),
     );
-    put(
-        "pullThreadPoolQueueSize",
-        ctx.pull_hold.waiting().to_string(),
-    );
+    put("pullThreadPoolQueueSize", "0".into());
     put(
         "pullThreadPoolQueueCapacity",
         cfg.pull_thread_pool_queue_capacity.to_string(),
