@@ -24,6 +24,11 @@ use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
+/// Bytes faulted in ahead of the writer (capped at the file size).
+const PREFAULT_AHEAD: u64 = 32 * 1024 * 1024;
+/// Bytes faulted in per madvise call.
+const PREFAULT_CHUNK: usize = 2 * 1024 * 1024;
+
 /// Records of one put, encoded back to back, all for one topic and queue.
 #[derive(Debug, Default)]
 pub(crate) struct EncodedBatch {
@@ -63,6 +68,10 @@ pub(crate) struct AppendState {
 pub(crate) struct CommitLog {
     files: MappedFileQueue,
     state: Mutex<AppendState>,
+    /// The next file, created ahead of time by the allocator thread.
+    standby: Mutex<Option<Arc<MappedFile>>>,
+    /// Global offset up to which pages are faulted in ahead of the writer.
+    prefaulted_to: std::sync::atomic::AtomicU64,
     last_store_timestamp: AtomicI64,
     lock_begin_ms: AtomicI64,
 }
@@ -83,6 +92,8 @@ impl CommitLog {
         Ok(CommitLog {
             files: MappedFileQueue::load(dir, file_size)?,
             state: Mutex::new(AppendState::default()),
+            standby: Mutex::new(None),
+            prefaulted_to: std::sync::atomic::AtomicU64::new(0),
             last_store_timestamp: AtomicI64::new(0),
             lock_begin_ms: AtomicI64::new(0),
         })
@@ -238,6 +249,15 @@ impl CommitLog {
             Some(l) => l.start() + self.files.file_size(),
             None => self.files.max_offset(),
         };
+        // The standby lock also serializes file creation with the allocator.
+        let mut standby = self.standby.lock();
+        if let Some(f) = standby.take() {
+            if f.start() == start && self.files.push_file(Arc::clone(&f)) {
+                st.current = Some(Arc::clone(&f));
+                return Ok(f);
+            }
+            f.destroy();
+        }
         match self.files.create_file(start) {
             Ok(f) => {
                 st.current = Some(Arc::clone(&f));
@@ -247,6 +267,73 @@ impl CommitLog {
                 tracing::error!(error = %e, "cannot create CommitLog file");
                 Err(PutStatus::CreateMappedFileFailed)
             }
+        }
+    }
+
+    /// How far ahead of the write position the allocator faults pages in.
+    fn prefault_ahead(&self) -> u64 {
+        self.files.file_size().min(PREFAULT_AHEAD)
+    }
+
+    /// Whether the allocator should run for a writer now at `end`.
+    pub(crate) fn needs_allocation(&self, end: u64) -> bool {
+        end + self.prefault_ahead() / 2 > self.prefaulted_to.load(Ordering::Acquire)
+    }
+
+    /// Allocator work: create the next file ahead of time and fault in the
+    /// pages ahead of the write position (outside the append lock).
+    pub(crate) fn allocate_ahead(&self) {
+        let Some(last) = self.files.last() else {
+            return;
+        };
+        let size = self.files.file_size();
+        let next_start = last.start() + size;
+        let wrote = last.start() + last.wrote_position() as u64;
+        let target = wrote + self.prefault_ahead();
+        if target > next_start {
+            let mut standby = self.standby.lock();
+            let missing = standby.as_ref().map(|f| f.start()) != Some(next_start);
+            if missing && self.files.find(next_start).is_none() {
+                if let Some(old) = standby.take() {
+                    old.destroy();
+                }
+                let path = self.files.path_for(next_start);
+                match MappedFile::create(&path, next_start, size as usize) {
+                    Ok(f) => *standby = Some(Arc::new(f)),
+                    Err(e) => tracing::warn!(error = %e, "cannot pre-create CommitLog file"),
+                }
+            }
+        }
+        let mut p = self.prefaulted_to.load(Ordering::Acquire).max(wrote);
+        while p < target {
+            let f = if p < next_start {
+                Some(Arc::clone(&last))
+            } else {
+                self.standby
+                    .lock()
+                    .clone()
+                    .filter(|f| f.start() == next_start)
+                    .or_else(|| self.files.find(p))
+            };
+            let Some(f) = f else { break };
+            let pos = (p - f.start()) as usize;
+            let end = (target - f.start()).min(f.size() as u64) as usize;
+            let chunk_end = (pos + PREFAULT_CHUNK).min(end);
+            if let Err(e) = f.prefault(pos, chunk_end - pos) {
+                tracing::debug!(error = %e, "prefault not supported");
+                self.prefaulted_to.store(u64::MAX / 2, Ordering::Release);
+                return;
+            }
+            p = f.start() + chunk_end as u64;
+            self.prefaulted_to.store(p, Ordering::Release);
+        }
+    }
+
+    /// Deletes the pre-created next file (shutdown), so only written files
+    /// stay on disk.
+    pub(crate) fn drop_standby(&self) {
+        if let Some(f) = self.standby.lock().take() {
+            f.destroy();
         }
     }
 

@@ -55,7 +55,7 @@ pub(crate) fn dispatcher(inner: &Inner) {
     inner.dispatcher_wake.register();
     while !inner.shutdown.load(Ordering::Acquire) {
         dispatch_until(inner, visible_limit(inner));
-        inner.dispatcher_wake.wait(Duration::from_millis(10));
+        inner.dispatcher_wake.wait(Duration::from_millis(1));
     }
 }
 

@@ -124,6 +124,25 @@ impl MappedFileQueue {
         self.flushed_where.load(Ordering::Acquire)
     }
 
+    /// Path of the file starting at `start`.
+    pub(crate) fn path_for(&self, start: u64) -> PathBuf {
+        self.dir.join(offset_to_file_name(start))
+    }
+
+    /// Appends a file created elsewhere if it continues the queue.
+    pub(crate) fn push_file(&self, f: Arc<MappedFile>) -> bool {
+        let mut files = self.files.write();
+        let expected = files.last().map(|l| l.start() + self.file_size);
+        if expected.is_some_and(|e| e != f.start()) {
+            return false;
+        }
+        if files.is_empty() {
+            self.flushed_where.store(f.start(), Ordering::Release);
+        }
+        files.push(f);
+        true
+    }
+
     /// Creates and appends the file starting at `start` (the writer calls
     /// this when the last file is full, or for the first file).
     pub(crate) fn create_file(&self, start: u64) -> Result<Arc<MappedFile>, StoreError> {

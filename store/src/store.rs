@@ -46,6 +46,7 @@ pub(crate) struct Inner {
     pub(crate) logic_flusher_wake: Wakeup,
     pub(crate) cleaner_wake: Wakeup,
     pub(crate) watcher_wake: Wakeup,
+    pub(crate) allocator_wake: Wakeup,
     pub(crate) shutdown: AtomicBool,
     pub(crate) fault: AtomicBool,
     pub(crate) disk_full: AtomicBool,
@@ -142,6 +143,7 @@ impl MessageStore {
             logic_flusher_wake: Wakeup::default(),
             cleaner_wake: Wakeup::default(),
             watcher_wake: Wakeup::default(),
+            allocator_wake: Wakeup::default(),
             shutdown: AtomicBool::new(false),
             fault: AtomicBool::new(false),
             disk_full: AtomicBool::new(false),
@@ -184,6 +186,7 @@ impl MessageStore {
         spawn("rmq-store-dispatch", crate::dispatch::dispatcher)?;
         spawn("rmq-store-flush-cq", crate::flush::logic_flusher)?;
         spawn("rmq-store-clean", crate::retention::cleaner)?;
+        spawn("rmq-store-alloc", allocator)?;
         if sync {
             spawn("rmq-store-flush-watch", crate::flush::timeout_watcher)?;
         }
@@ -203,6 +206,7 @@ impl MessageStore {
             &inner.logic_flusher_wake,
             &inner.cleaner_wake,
             &inner.watcher_wake,
+            &inner.allocator_wake,
         ] {
             w.wake();
         }
@@ -210,6 +214,7 @@ impl MessageStore {
             let _ = h.join();
         }
         let clean = crate::flush::final_flush(inner);
+        inner.commit_log.drop_standby();
         // Waiters still pending were not confirmed: they get FlushDiskTimeout.
         crate::flush::complete_requests(inner, inner.commit_log.files().flushed_where(), true);
         if clean && !inner.fault.load(Ordering::Acquire) {
@@ -240,6 +245,7 @@ impl MessageStore {
     /// failed flush (`FlushDiskTimeout`).
     pub fn put_messages(&self, msgs: &[MessageToStore]) -> PutFuture {
         let inner = &self.inner;
+        let prev_ts = inner.commit_log.last_store_timestamp();
         let res = self.append(msgs);
         let (result, end) = match res {
             Ok(x) => x,
@@ -248,9 +254,17 @@ impl MessageStore {
                 return PutFuture::ready(PutResult::failed(status));
             }
         };
+        if inner.commit_log.needs_allocation(end) {
+            inner.allocator_wake.wake();
+        }
         match inner.config.flush_disk_type {
             FlushDiskType::Async => {
-                inner.dispatcher_wake.wake();
+                // The dispatcher polls every millisecond; wake it only for
+                // the first append of a millisecond, so a busy store makes no
+                // wake-up syscall per message and a quiet one has no delay.
+                if prev_ts != result.store_timestamp {
+                    inner.dispatcher_wake.wake();
+                }
                 PutFuture::ready(result)
             }
             FlushDiskType::Sync => {
@@ -413,6 +427,16 @@ impl MessageStore {
     /// the number of CommitLog files deleted.
     pub fn clean_expired_files(&self, manual: bool) -> usize {
         crate::retention::run_once(&self.inner, manual)
+    }
+}
+
+/// The allocator thread: pre-creates the next CommitLog file and faults in
+/// pages ahead of the writer.
+fn allocator(inner: &Inner) {
+    inner.allocator_wake.register();
+    while !inner.shutdown.load(Ordering::Acquire) {
+        inner.commit_log.allocate_ahead();
+        inner.allocator_wake.wait(Duration::from_millis(100));
     }
 }
 

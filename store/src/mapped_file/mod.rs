@@ -261,6 +261,17 @@ impl MappedFile {
         Ok(wrote)
     }
 
+    /// Faults `[pos, pos+len)` in writable (MADV_POPULATE_WRITE) without
+    /// changing its content, so the appender's copy takes no page faults.
+    pub(crate) fn prefault(&self, pos: usize, len: usize) -> io::Result<()> {
+        let end = pos.saturating_add(len).min(self.size);
+        if pos >= end {
+            return Ok(());
+        }
+        self.map
+            .advise_range(memmap2::Advice::PopulateWrite, pos, end - pos)
+    }
+
     /// Flushes the whole mapping (index files, whose writes are not
     /// positional).
     pub(crate) fn flush_all(&self) -> io::Result<()> {
