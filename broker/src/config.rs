@@ -330,7 +330,17 @@ impl BrokerConfig {
     }
 
     /// Sets one key by its Java name. `Ok(false)` for an unknown key.
+    /// A leading `~/` in a store path stands for `$HOME/`.
     pub fn set(&mut self, key: &str, value: &str) -> Result<bool, BrokerError> {
+        let expanded;
+        let value = match (key, value.trim().strip_prefix("~/")) {
+            ("storePathRootDir" | "storePathCommitLog", Some(rest)) => {
+                let home = std::env::var("HOME").unwrap_or_default();
+                expanded = format!("{home}/{rest}");
+                expanded.as_str()
+            }
+            _ => value,
+        };
         if self.set_broker_key(key, value)? {
             if key == "listenPort" && !self.ha_port_explicit {
                 self.store.ha_listen_port = u64::from(self.listen_port) + 1;
@@ -596,5 +606,44 @@ serverWorkerThreads=8
         back.apply_properties(&text).unwrap();
         assert_eq!(back.listen_port, 1000);
         assert_eq!(back.store.ha_listen_port, 30000);
+    }
+
+    #[test]
+    fn shipped_conf_files_have_only_known_keys() {
+        let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../conf");
+        let mut files = vec![conf.join("broker.conf")];
+        for d in ["2m-noslave", "2m-2s-async", "2m-2s-sync"] {
+            let mut v: Vec<_> = std::fs::read_dir(conf.join(d))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            v.sort();
+            files.extend(v);
+        }
+        assert!(files.len() >= 11);
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let mut cfg = BrokerConfig::default();
+            let applied = cfg.apply_properties(&text).unwrap();
+            assert_eq!(
+                applied.len(),
+                properties::parse(&text).len(),
+                "{}",
+                f.display()
+            );
+            cfg.validate().unwrap();
+        }
+    }
+
+    #[test]
+    fn home_in_store_paths() {
+        let mut cfg = BrokerConfig::default();
+        cfg.apply_properties("storePathRootDir=~/store/broker-b")
+            .unwrap();
+        let home = std::env::var("HOME").unwrap_or_default();
+        assert_eq!(
+            cfg.store.store_path_root_dir,
+            PathBuf::from(format!("{home}/store/broker-b"))
+        );
     }
 }
