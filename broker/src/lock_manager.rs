@@ -8,6 +8,7 @@
 //! (60 s); orderly clients re-lock every 20 s. Only the holder can unlock.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -30,14 +31,14 @@ struct LockEntry {
 /// while `now - last_update < max_live_ms`.
 pub struct QueueLockManager {
     clock: SharedClock,
-    max_live_ms: i64,
+    max_live_ms: AtomicI64,
     groups: Mutex<HashMap<String, HashMap<MessageQueue, LockEntry>>>,
 }
 
 impl std::fmt::Debug for QueueLockManager {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("QueueLockManager")
-            .field("max_live_ms", &self.max_live_ms)
+            .field("max_live_ms", &self.max_live())
             .finish_non_exhaustive()
     }
 }
@@ -58,9 +59,19 @@ impl QueueLockManager {
     pub fn with_clock(clock: SharedClock, max_live_ms: i64) -> Self {
         QueueLockManager {
             clock,
-            max_live_ms,
+            max_live_ms: AtomicI64::new(max_live_ms),
             groups: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Sets how long a lock lives without refresh, ms (Java's
+    /// `rocketmq.broker.rebalance.lockMaxLiveTime`).
+    pub fn set_max_live_ms(&self, ms: i64) {
+        self.max_live_ms.store(ms.max(1), Ordering::Relaxed);
+    }
+
+    fn max_live(&self) -> i64 {
+        self.max_live_ms.load(Ordering::Relaxed)
     }
 
     /// Locks (or refreshes) every queue of `mqs` that is free, expired or
@@ -73,6 +84,7 @@ impl QueueLockManager {
         client_id: &str,
     ) -> BTreeSet<MessageQueue> {
         let now = self.clock.now_ms();
+        let max_live = self.max_live();
         let mut groups = self.groups.lock();
         let locks = match groups.get_mut(group) {
             Some(l) => l,
@@ -84,7 +96,7 @@ impl QueueLockManager {
                 Some(e) if e.client_id == client_id => {
                     e.last_update_ms = now;
                 }
-                Some(e) if now - e.last_update_ms >= self.max_live_ms => {
+                Some(e) if now - e.last_update_ms >= max_live => {
                     tracing::info!(
                         "queue lock {mq:?} of group {group} expired from {} to {client_id}",
                         e.client_id
@@ -137,17 +149,18 @@ impl QueueLockManager {
         let now = self.clock.now_ms();
         let groups = self.groups.lock();
         let e = groups.get(group)?.get(mq)?;
-        (now - e.last_update_ms < self.max_live_ms).then(|| e.client_id.clone())
+        (now - e.last_update_ms < self.max_live()).then(|| e.client_id.clone())
     }
 
     /// Drops expired locks (memory hygiene; expiry itself needs no scan).
     pub fn remove_expired(&self) -> usize {
         let now = self.clock.now_ms();
+        let max_live = self.max_live();
         let mut removed = 0;
         let mut groups = self.groups.lock();
         groups.retain(|_, locks| {
             let before = locks.len();
-            locks.retain(|_, e| now - e.last_update_ms < self.max_live_ms);
+            locks.retain(|_, e| now - e.last_update_ms < max_live);
             removed += before - locks.len();
             !locks.is_empty()
         });

@@ -273,3 +273,32 @@ fn decode_frame(frame: &[u8]) -> RemotingCommand {
     protocol::RemotingCodec::decode_frame(bytes::Bytes::copy_from_slice(&frame[4..]))
         .expect("frame decodes")
 }
+
+#[tokio::test]
+async fn silent_clients_expire_and_their_group_is_notified() {
+    let cluster = Cluster::builder().brokers(1).start().await.unwrap();
+    let ctx = cluster
+        .broker(0)
+        .broker()
+        .expect("in-process broker")
+        .context()
+        .clone();
+    // RocketMQ's channelExpiredTimeout is 120 s; shortened so the rule runs in ms.
+    ctx.clients.set_channel_expired_ms(1000);
+    let addr = cluster.broker_addr(0);
+    let (c1, inbox1) = connect_with_inbox(addr).await;
+    let (c2, _inbox2) = connect_with_inbox(addr).await;
+    heartbeat(&c1, &consumer_heartbeat("c1", "G_expire", "T_expire", "*")).await;
+    heartbeat(&c2, &consumer_heartbeat("c2", "G_expire", "T_expire", "*")).await;
+    assert!(inbox1.wait_notified(2).await);
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    heartbeat(&c1, &consumer_heartbeat("c1", "G_expire", "T_expire", "*")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(ctx.clients.scan_expired(), 1, "c2 was silent");
+    assert_eq!(ids(&consumer_list(&c1, "G_expire").await), ["c1"]);
+    assert!(inbox1.wait_notified(3).await, "c1 told that c2 left");
+    assert!(
+        eventually(3, || async { c2.is_closed() }).await,
+        "the broker closed the silent connection"
+    );
+}

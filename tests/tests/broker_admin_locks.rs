@@ -99,3 +99,39 @@ async fn locks_are_exclusive_and_released_by_their_holder() {
     assert_eq!(r.code, response::SYSTEM_ERROR);
     assert!(r.remark_str().contains("clientId"), "{}", r.remark_str());
 }
+
+#[tokio::test]
+async fn an_unrefreshed_lock_expires_and_another_client_takes_it() {
+    let cluster = Cluster::builder().brokers(1).start().await.unwrap();
+    let ctx = cluster
+        .broker(0)
+        .broker()
+        .expect("in-process broker")
+        .context()
+        .clone();
+    // RocketMQ's lifetime is 60 s; shortened here so the rule runs in a second.
+    ctx.locks.set_max_live_ms(1000);
+    let (a, _) = connect_with_inbox(cluster.broker_addr(0)).await;
+    let (b, _) = connect_with_inbox(cluster.broker_addr(0)).await;
+    assert_eq!(lock(&a, "client-a", &[0, 1]).await, mqs(&[0, 1]));
+    // Only "still live" checks are timing-sensitive (a stall makes locks
+    // look older, never younger), so those keep a wide margin.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        lock(&a, "client-a", &[0]).await,
+        mqs(&[0]),
+        "a refreshes queue 0 only"
+    );
+    assert!(
+        lock(&b, "client-b", &[0, 1]).await.is_empty(),
+        "both still live"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(750)).await;
+    assert_eq!(
+        lock(&b, "client-b", &[0, 1]).await,
+        mqs(&[1]),
+        "queue 1 expired, 0 refreshed"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1050)).await;
+    assert_eq!(lock(&b, "client-b", &[0, 1]).await, mqs(&[0, 1]));
+}
