@@ -341,3 +341,43 @@ fn now_ms() -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
+
+/// A broker killed with SIGKILL keeps the offsets and groups it had
+/// persisted: the periodic flush wrote them atomically before the crash.
+#[tokio::test]
+async fn offsets_and_groups_survive_kill_9() {
+    let mut cluster = Cluster::builder()
+        .mode(harness::Mode::ChildProcess)
+        .brokers(1)
+        .broker_config("flushConsumerOffsetInterval", 100)
+        .start()
+        .await
+        .unwrap();
+    let client = TestClient::connect(cluster.broker_addr(0)).await.unwrap();
+    send_n(&client, "T_kill", 1, 3).await;
+    assert_eq!(
+        client
+            .update_offset("G_kill", "T_kill", 1, 3)
+            .await
+            .unwrap(),
+        response::SUCCESS
+    );
+    let config = cluster.broker(0).store_dir().join("config");
+    assert!(
+        eventually(5, || async {
+            let offsets = std::fs::read_to_string(config.join("consumerOffset.json"));
+            let groups = std::fs::read_to_string(config.join("subscriptionGroup.json"));
+            offsets.is_ok_and(|t| t.contains(r#""T_kill@G_kill":{1:3}"#))
+                && groups.is_ok_and(|t| t.contains("\"G_kill\""))
+        })
+        .await,
+        "offsets and the auto-created group flushed while running"
+    );
+    cluster.broker_mut(0).kill();
+    cluster.broker_mut(0).restart().await.unwrap();
+    let client = TestClient::connect(cluster.broker_addr(0)).await.unwrap();
+    assert_eq!(
+        client.query_offset("G_kill", "T_kill", 1).await.unwrap(),
+        Some(3)
+    );
+}
