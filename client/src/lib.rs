@@ -4,7 +4,7 @@
 //!
 //! - [`producer::DefaultMQProducer`]: sync, async, oneway, ordered
 //!   (selector) and batch sends with retries and broker avoidance.
-//! - `consumer`: push and lite-pull consumers.
+//! - [`consumer`]: push and lite-pull consumers.
 //! - [`admin::DefaultMQAdminExt`]: topic, group, offset and broker admin.
 //! - [`MQClientInstance`]: what clients of one client id share (routes,
 //!   connections, heartbeats, rebalance); [`MQClientAPI`] its typed RPCs.
@@ -17,7 +17,7 @@ pub mod admin;
 pub mod api;
 pub mod bench;
 pub mod config;
-
+pub mod consumer;
 pub mod error;
 pub mod instance;
 pub mod message;
