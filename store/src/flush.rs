@@ -106,7 +106,26 @@ fn async_flush_loop(inner: &Inner) {
     }
 }
 
+/// Lets appenders that are still arriving join the next flush: waits while
+/// the number of waiters grows, for at most half the last flush's duration
+/// (capped at 2 ms), so a slow disk gets bigger groups and a fast one adds
+/// almost no latency.
+fn gather_group(inner: &Inner, last_flush: Duration) {
+    let budget = (last_flush / 2).min(Duration::from_millis(2));
+    let start = Instant::now();
+    let mut n = inner.flush_requests.lock().len();
+    while start.elapsed() < budget {
+        std::thread::sleep(Duration::from_micros(50));
+        let m = inner.flush_requests.lock().len();
+        if m == n {
+            break;
+        }
+        n = m;
+    }
+}
+
 fn group_commit_loop(inner: &Inner) {
+    let mut last_flush = Duration::ZERO;
     while !inner.shutdown.load(Ordering::Acquire) {
         let pending = !inner.flush_requests.lock().is_empty();
         let dirty = inner.commit_log.files().flushed_where() < inner.commit_log.max_offset();
@@ -114,7 +133,12 @@ fn group_commit_loop(inner: &Inner) {
             inner.flusher_wake.wait(Duration::from_millis(10));
             continue;
         }
+        if pending {
+            gather_group(inner, last_flush);
+        }
+        let began = Instant::now();
         let ok = flush_commit_log(inner, 0);
+        last_flush = began.elapsed();
         let flushed = inner.commit_log.files().flushed_where();
         // Visible before acknowledged.
         dispatch_until(inner, visible_limit(inner));

@@ -39,7 +39,8 @@
 //! `rmq-store-flush` (CommitLog flush or SYNC_FLUSH group commit),
 //! `rmq-store-dispatch` (CommitLog -> consume queues and index, arrival
 //! listener), `rmq-store-flush-cq` (queues, index, checkpoint),
-//! `rmq-store-clean` (retention) and, under SYNC_FLUSH,
+//! `rmq-store-clean` (retention), `rmq-store-alloc` (creates the next
+//! CommitLog file and faults pages in ahead of the writer) and, under SYNC_FLUSH,
 //! `rmq-store-flush-watch` (flush timeouts). All are joined by
 //! [`MessageStore::shutdown`].
 //!
