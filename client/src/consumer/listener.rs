@@ -7,6 +7,7 @@
 //! `ReconsumeLater` / `SuspendCurrentQueueAMoment`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 
 use crate::message::{MessageExt, MessageQueue};
 
@@ -126,6 +127,25 @@ where
         ctx: &mut ConsumeOrderlyContext,
     ) -> ConsumeOrderlyStatus {
         self(msgs, ctx)
+    }
+}
+
+/// A push consumer's listener, of either kind (Java's overloaded
+/// `registerMessageListener`).
+#[derive(Clone)]
+pub enum MessageListener {
+    /// Any queue, any order, several calls at once.
+    Concurrently(Arc<dyn MessageListenerConcurrently>),
+    /// One call per queue at a time, in queue order.
+    Orderly(Arc<dyn MessageListenerOrderly>),
+}
+
+impl std::fmt::Debug for MessageListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MessageListener::Concurrently(_) => "MessageListener::Concurrently",
+            MessageListener::Orderly(_) => "MessageListener::Orderly",
+        })
     }
 }
 

@@ -26,6 +26,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use parking_lot::Mutex;
+
 use crate::config::ClientConfig;
 use crate::consumer::allocate::{AllocateMessageQueueAveragely, AllocateMessageQueueStrategy};
 use crate::consumer::lite::{Assignment, LiteCore};
@@ -34,9 +36,13 @@ use crate::error::ClientError;
 use crate::instance::{ConsumeFromWhere, MessageModel};
 use crate::message::{MessageExt, MessageQueue};
 
-/// Tuning of a lite-pull consumer; the defaults are Java's.
+/// Settings of a lite-pull consumer; the defaults are Java's.
 #[derive(Debug, Clone)]
 pub struct LitePullConsumerConfig {
+    /// The consumer group (required).
+    pub consumer_group: String,
+    /// Settings shared with the client instance (NameServers, timeouts...).
+    pub client: ClientConfig,
     /// CLUSTERING (offsets on the brokers) or BROADCASTING (local file).
     pub message_model: MessageModel,
     /// Where a group without a stored offset starts.
@@ -45,7 +51,8 @@ pub struct LitePullConsumerConfig {
     pub consume_timestamp_ms: Option<i64>,
     /// Record polled messages as consumed automatically (true).
     pub auto_commit: bool,
-    /// Period of the automatic commit, checked on each poll (5 s).
+    /// Period of the automatic commit, checked on each poll (5 s, at
+    /// least 1 s).
     pub auto_commit_interval: Duration,
     /// Messages asked for per pull (10).
     pub pull_batch_size: i32,
@@ -57,7 +64,7 @@ pub struct LitePullConsumerConfig {
     pub pull_threshold_for_queue: usize,
     /// Prefetched body bytes per queue before pulling pauses (100 MiB).
     pub pull_threshold_size_for_queue: u64,
-    /// Default timeout of [`DefaultLitePullConsumer::poll_default`] (5 s).
+    /// Timeout of [`DefaultLitePullConsumer::poll_default`] (5 s).
     pub poll_timeout: Duration,
     /// Long-poll hold time asked of the broker (20 s).
     pub broker_suspend_max_time: Duration,
@@ -67,9 +74,12 @@ pub struct LitePullConsumerConfig {
     pub offset_store_dir: Option<std::path::PathBuf>,
 }
 
-impl Default for LitePullConsumerConfig {
-    fn default() -> Self {
+impl LitePullConsumerConfig {
+    /// Java's defaults for `group`.
+    pub fn new(group: impl Into<String>) -> Self {
         LitePullConsumerConfig {
+            consumer_group: group.into(),
+            client: ClientConfig::default(),
             message_model: MessageModel::Clustering,
             consume_from_where: ConsumeFromWhere::ConsumeFromLastOffset,
             consume_timestamp_ms: None,
@@ -88,23 +98,20 @@ impl Default for LitePullConsumerConfig {
     }
 }
 
-/// A lite-pull consumer of one consumer group.
+/// A lite-pull consumer of one consumer group. All calls but
+/// [`config_mut`](Self::config_mut) take `&self`, so it can be shared.
 pub struct DefaultLitePullConsumer {
-    group: String,
-    /// Consumer tuning.
-    pub config: LitePullConsumerConfig,
-    /// NameServers, instance name, intervals, timeouts.
-    pub client_config: ClientConfig,
-    assignment: Assignment,
-    strategy: Arc<dyn AllocateMessageQueueStrategy>,
-    core: Option<Arc<LiteCore>>,
+    config: LitePullConsumerConfig,
+    assignment: Mutex<Assignment>,
+    strategy: Mutex<Arc<dyn AllocateMessageQueueStrategy>>,
+    core: Mutex<Option<Arc<LiteCore>>>,
 }
 
 impl std::fmt::Debug for DefaultLitePullConsumer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DefaultLitePullConsumer")
-            .field("group", &self.group)
-            .field("started", &self.core.is_some())
+            .field("group", &self.config.consumer_group)
+            .field("started", &self.core.lock().is_some())
             .finish()
     }
 }
@@ -112,41 +119,59 @@ impl std::fmt::Debug for DefaultLitePullConsumer {
 impl DefaultLitePullConsumer {
     /// A consumer of `group` with Java's defaults.
     pub fn new(group: impl Into<String>) -> Self {
+        Self::with_config(LitePullConsumerConfig::new(group))
+    }
+
+    /// A consumer with the given settings.
+    pub fn with_config(config: LitePullConsumerConfig) -> Self {
         DefaultLitePullConsumer {
-            group: group.into(),
-            config: LitePullConsumerConfig::default(),
-            client_config: ClientConfig::default(),
-            assignment: Assignment::None,
-            strategy: Arc::new(AllocateMessageQueueAveragely),
-            core: None,
+            config,
+            assignment: Mutex::new(Assignment::None),
+            strategy: Mutex::new(Arc::new(AllocateMessageQueueAveragely)),
+            core: Mutex::new(None),
         }
     }
 
+    /// The settings.
+    pub fn config(&self) -> &LitePullConsumerConfig {
+        &self.config
+    }
+
+    /// The settings, to change before [`start`](Self::start).
+    pub fn config_mut(&mut self) -> &mut LitePullConsumerConfig {
+        &mut self.config
+    }
+
     /// The consumer group.
-    pub fn group(&self) -> &str {
-        &self.group
+    pub fn consumer_group(&self) -> &str {
+        &self.config.consumer_group
     }
 
     /// Sets the NameServer list (`host:port;host:port`).
     pub fn set_namesrv_addr(&mut self, addr: impl Into<String>) {
-        self.client_config.namesrv_addr = Some(addr.into());
+        self.config.client.namesrv_addr = Some(addr.into());
     }
 
-    /// Replaces the queue allocation strategy (default averagely).
-    pub fn set_allocate_message_queue_strategy(
-        &mut self,
-        strategy: impl AllocateMessageQueueStrategy,
-    ) {
-        self.strategy = Arc::new(strategy);
+    /// Replaces the queue allocation strategy (default averagely); applies
+    /// from the next start.
+    pub fn set_allocate_message_queue_strategy(&self, strategy: impl AllocateMessageQueueStrategy) {
+        *self.strategy.lock() = Arc::new(strategy);
+    }
+
+    fn apply(&self, assignment: Assignment) {
+        *self.assignment.lock() = assignment.clone();
+        if let Some(core) = self.core.lock().as_ref() {
+            core.set_assignment(assignment);
+        }
     }
 
     /// Subscribes to `topic` with a tag expression; queues come from the
     /// group's rebalance. Fails after [`assign`](Self::assign).
-    pub fn subscribe(&mut self, topic: &str, expression: &str) -> Result<(), ClientError> {
+    pub fn subscribe(&self, topic: &str, expression: &str) -> Result<(), ClientError> {
         let expr = TagExpression::parse(expression)
             .map_err(|e| ClientError::IllegalArgument(e.to_string()))?;
-        let topic = self.client_config.with_namespace(topic);
-        let mut topics = match &self.assignment {
+        let topic = self.config.client.with_namespace(topic);
+        let mut topics = match &*self.assignment.lock() {
             Assignment::Assign(_) => {
                 return Err(ClientError::IllegalState(
                     "subscribe and assign are mutually exclusive".into(),
@@ -156,89 +181,92 @@ impl DefaultLitePullConsumer {
             Assignment::None => BTreeMap::new(),
         };
         topics.insert(topic, expr);
-        self.assignment = Assignment::Subscribe(topics);
-        if let Some(core) = &self.core {
-            core.set_assignment(self.assignment.clone());
-        }
+        self.apply(Assignment::Subscribe(topics));
         Ok(())
     }
 
     /// Drops the subscription to `topic`.
-    pub fn unsubscribe(&mut self, topic: &str) {
-        let topic = self.client_config.with_namespace(topic);
-        if let Assignment::Subscribe(t) = &mut self.assignment {
+    pub fn unsubscribe(&self, topic: &str) {
+        let topic = self.config.client.with_namespace(topic);
+        let current = self.assignment.lock().clone();
+        if let Assignment::Subscribe(mut t) = current {
             t.remove(&topic);
-            if let Some(core) = &self.core {
-                core.set_assignment(self.assignment.clone());
-            }
+            self.apply(Assignment::Subscribe(t));
         }
     }
 
     /// Consumes exactly `mqs` (no rebalance). Fails after
     /// [`subscribe`](Self::subscribe).
-    pub fn assign(
-        &mut self,
-        mqs: impl IntoIterator<Item = MessageQueue>,
-    ) -> Result<(), ClientError> {
-        if matches!(self.assignment, Assignment::Subscribe(_)) {
+    pub fn assign(&self, mqs: impl IntoIterator<Item = MessageQueue>) -> Result<(), ClientError> {
+        if matches!(&*self.assignment.lock(), Assignment::Subscribe(_)) {
             return Err(ClientError::IllegalState(
                 "subscribe and assign are mutually exclusive".into(),
             ));
         }
-        self.assignment = Assignment::Assign(mqs.into_iter().collect());
-        if let Some(core) = &self.core {
-            core.set_assignment(self.assignment.clone());
-        }
+        self.apply(Assignment::Assign(mqs.into_iter().collect()));
         Ok(())
     }
 
     /// Starts prefetching (and, when subscribed, joins the group's
     /// rebalance).
-    pub async fn start(&mut self) -> Result<(), ClientError> {
-        if self.core.is_some() {
+    pub async fn start(&self) -> Result<(), ClientError> {
+        if self.core.lock().is_some() {
             return Err(ClientError::IllegalState(format!(
                 "lite pull consumer {} already started",
-                self.group
+                self.config.consumer_group
             )));
         }
-        if self.group.trim().is_empty() {
+        if self.config.consumer_group.trim().is_empty() {
             return Err(ClientError::IllegalArgument(
                 "consumer group is blank".into(),
             ));
         }
-        let group = self.client_config.with_namespace(&self.group);
-        let core = LiteCore::start(
-            group,
-            self.config.clone(),
-            self.client_config.clone(),
-            self.assignment.clone(),
-            self.strategy.clone(),
-        )
-        .await?;
-        self.core = Some(core);
+        let group = self
+            .config
+            .client
+            .with_namespace(&self.config.consumer_group);
+        let assignment = self.assignment.lock().clone();
+        let strategy = self.strategy.lock().clone();
+        let core = LiteCore::start(group, self.config.clone(), assignment, strategy).await?;
+        let raced = {
+            let mut slot = self.core.lock();
+            let raced = slot.is_some();
+            if !raced {
+                *slot = Some(core.clone());
+            }
+            raced
+        };
+        if raced {
+            core.shutdown().await;
+            return Err(ClientError::IllegalState(
+                "lite pull consumer started twice".into(),
+            ));
+        }
         Ok(())
     }
 
     /// Stops prefetching, commits (when auto-committing) and persists the
     /// offsets, and leaves the group.
-    pub async fn shutdown(&mut self) {
-        if let Some(core) = self.core.take() {
+    pub async fn shutdown(&self) {
+        let core = self.core.lock().take();
+        if let Some(core) = core {
             core.shutdown().await;
         }
     }
 
-    fn core(&self) -> Result<&Arc<LiteCore>, ClientError> {
+    fn core(&self) -> Result<Arc<LiteCore>, ClientError> {
         self.core
-            .as_ref()
+            .lock()
+            .clone()
             .ok_or_else(|| ClientError::IllegalState("lite pull consumer not started".into()))
     }
 
     /// The next prefetched messages (of one queue, in order), waiting up to
     /// `timeout`; empty when none arrived in time or not started.
     pub async fn poll(&self, timeout: Duration) -> Vec<MessageExt> {
-        match &self.core {
-            Some(core) => core.poll(timeout).await,
-            None => Vec::new(),
+        match self.core() {
+            Ok(core) => core.poll(timeout).await,
+            Err(_) => Vec::new(),
         }
     }
 
@@ -265,14 +293,14 @@ impl DefaultLitePullConsumer {
 
     /// Stops prefetching `mqs` until resumed.
     pub fn pause(&self, mqs: &[MessageQueue]) {
-        if let Some(core) = &self.core {
+        if let Ok(core) = self.core() {
             core.set_paused(mqs, true);
         }
     }
 
     /// Resumes prefetching `mqs`.
     pub fn resume(&self, mqs: &[MessageQueue]) {
-        if let Some(core) = &self.core {
+        if let Ok(core) = self.core() {
             core.set_paused(mqs, false);
         }
     }
@@ -291,10 +319,7 @@ impl DefaultLitePullConsumer {
 
     /// The queues currently consumed.
     pub fn assignment(&self) -> Vec<MessageQueue> {
-        self.core
-            .as_ref()
-            .map(|c| c.assigned_queues())
-            .unwrap_or_default()
+        self.core().map(|c| c.assigned_queues()).unwrap_or_default()
     }
 
     /// The readable queues of `topic`.

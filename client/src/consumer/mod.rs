@@ -34,7 +34,7 @@ pub use allocate::{
 };
 pub use listener::{
     ConsumeConcurrentlyContext, ConsumeConcurrentlyStatus, ConsumeOrderlyContext,
-    ConsumeOrderlyStatus, MessageListenerConcurrently, MessageListenerOrderly,
+    ConsumeOrderlyStatus, MessageListener, MessageListenerConcurrently, MessageListenerOrderly,
 };
 pub use lite_pull_consumer::{DefaultLitePullConsumer, LitePullConsumerConfig};
 pub use offset_store::{

@@ -23,19 +23,28 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use parking_lot::Mutex;
+
 use crate::config::ClientConfig;
 use crate::consumer::allocate::{AllocateMessageQueueAveragely, AllocateMessageQueueStrategy};
-use crate::consumer::listener::{MessageListenerConcurrently, MessageListenerOrderly};
-use crate::consumer::push::{Listener, PushCore};
+use crate::consumer::listener::{
+    ConsumeConcurrentlyContext, ConsumeConcurrentlyStatus, ConsumeOrderlyContext,
+    ConsumeOrderlyStatus, MessageListener,
+};
+use crate::consumer::push::PushCore;
 use crate::consumer::subscription::TagExpression;
 use crate::error::ClientError;
 use crate::instance::{ConsumeFromWhere, MessageModel};
-use crate::message::MessageQueue;
+use crate::message::{MessageExt, MessageQueue};
 
-/// Tuning of a push consumer (Java's `DefaultMQPushConsumer` properties);
-/// the defaults are Java's.
+/// Settings of a push consumer (Java's `DefaultMQPushConsumer`
+/// properties); the defaults are Java's.
 #[derive(Debug, Clone)]
 pub struct PushConsumerConfig {
+    /// The consumer group (required).
+    pub consumer_group: String,
+    /// Settings shared with the client instance (NameServers, timeouts...).
+    pub client: ClientConfig,
     /// CLUSTERING (each message to one member) or BROADCASTING (to all).
     pub message_model: MessageModel,
     /// Where a group without a stored offset starts.
@@ -80,9 +89,12 @@ pub struct PushConsumerConfig {
     pub offset_store_dir: Option<std::path::PathBuf>,
 }
 
-impl Default for PushConsumerConfig {
-    fn default() -> Self {
+impl PushConsumerConfig {
+    /// Java's defaults for `group`.
+    pub fn new(group: impl Into<String>) -> Self {
         PushConsumerConfig {
+            consumer_group: group.into(),
+            client: ClientConfig::default(),
             message_model: MessageModel::Clustering,
             consume_from_where: ConsumeFromWhere::ConsumeFromLastOffset,
             consume_timestamp_ms: None,
@@ -106,32 +118,31 @@ impl Default for PushConsumerConfig {
     }
 }
 
+/// What is set up before start: subscriptions, listener, strategy.
+struct Setup {
+    subscriptions: BTreeMap<String, TagExpression>,
+    listener: Option<MessageListener>,
+    strategy: Arc<dyn AllocateMessageQueueStrategy>,
+}
+
 /// A push consumer of one consumer group.
 ///
-/// Lifecycle: configure (`config`, `client_config`, `subscribe`, one
-/// listener), [`start`](Self::start), [`shutdown`](Self::shutdown).
-/// Configuration changes after `start` take effect only for subscriptions.
+/// Lifecycle: configure ([`config_mut`](Self::config_mut),
+/// [`subscribe`](Self::subscribe), one listener), [`start`](Self::start),
+/// [`shutdown`](Self::shutdown). All calls but `config_mut` take `&self`,
+/// so the consumer can be shared (`Arc`). Settings changed after `start`
+/// apply from the next start; subscriptions apply at once.
 pub struct DefaultMQPushConsumer {
-    group: String,
-    /// Consumer tuning.
-    pub config: PushConsumerConfig,
-    /// NameServers, instance name, intervals, timeouts.
-    pub client_config: ClientConfig,
-    subscriptions: BTreeMap<String, TagExpression>,
-    listener: Option<Listener>,
-    strategy: Arc<dyn AllocateMessageQueueStrategy>,
-    core: Option<Arc<PushCore>>,
+    config: PushConsumerConfig,
+    setup: Mutex<Setup>,
+    core: Mutex<Option<Arc<PushCore>>>,
 }
 
 impl std::fmt::Debug for DefaultMQPushConsumer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DefaultMQPushConsumer")
-            .field("group", &self.group)
-            .field(
-                "subscriptions",
-                &self.subscriptions.keys().collect::<Vec<_>>(),
-            )
-            .field("started", &self.core.is_some())
+            .field("group", &self.config.consumer_group)
+            .field("started", &self.core.lock().is_some())
             .finish()
     }
 }
@@ -139,25 +150,40 @@ impl std::fmt::Debug for DefaultMQPushConsumer {
 impl DefaultMQPushConsumer {
     /// A consumer of `group` with Java's defaults.
     pub fn new(group: impl Into<String>) -> Self {
+        Self::with_config(PushConsumerConfig::new(group))
+    }
+
+    /// A consumer with the given settings.
+    pub fn with_config(config: PushConsumerConfig) -> Self {
         DefaultMQPushConsumer {
-            group: group.into(),
-            config: PushConsumerConfig::default(),
-            client_config: ClientConfig::default(),
-            subscriptions: BTreeMap::new(),
-            listener: None,
-            strategy: Arc::new(AllocateMessageQueueAveragely),
-            core: None,
+            config,
+            setup: Mutex::new(Setup {
+                subscriptions: BTreeMap::new(),
+                listener: None,
+                strategy: Arc::new(AllocateMessageQueueAveragely),
+            }),
+            core: Mutex::new(None),
         }
     }
 
+    /// The settings.
+    pub fn config(&self) -> &PushConsumerConfig {
+        &self.config
+    }
+
+    /// The settings, to change before [`start`](Self::start).
+    pub fn config_mut(&mut self) -> &mut PushConsumerConfig {
+        &mut self.config
+    }
+
     /// The consumer group.
-    pub fn group(&self) -> &str {
-        &self.group
+    pub fn consumer_group(&self) -> &str {
+        &self.config.consumer_group
     }
 
     /// Sets the NameServer list (`host:port;host:port`).
     pub fn set_namesrv_addr(&mut self, addr: impl Into<String>) {
-        self.client_config.namesrv_addr = Some(addr.into());
+        self.config.client.namesrv_addr = Some(addr.into());
     }
 
     /// Sets CLUSTERING or BROADCASTING.
@@ -170,93 +196,130 @@ impl DefaultMQPushConsumer {
         self.config.consume_from_where = from;
     }
 
-    /// Replaces the queue allocation strategy (default averagely).
-    pub fn set_allocate_message_queue_strategy(
-        &mut self,
-        strategy: impl AllocateMessageQueueStrategy,
-    ) {
-        self.strategy = Arc::new(strategy);
+    /// Replaces the queue allocation strategy (default averagely); applies
+    /// from the next start.
+    pub fn set_allocate_message_queue_strategy(&self, strategy: impl AllocateMessageQueueStrategy) {
+        self.setup.lock().strategy = Arc::new(strategy);
     }
 
     /// Subscribes to `topic` with a tag expression (`*`, `TagA`,
     /// `TagA || TagB`); replaces an earlier subscription to the topic.
     /// After `start` the brokers learn it at once (heartbeat).
-    pub fn subscribe(&mut self, topic: &str, expression: &str) -> Result<(), ClientError> {
+    pub fn subscribe(&self, topic: &str, expression: &str) -> Result<(), ClientError> {
         let expr = TagExpression::parse(expression)
             .map_err(|e| ClientError::IllegalArgument(e.to_string()))?;
-        let topic = self.client_config.with_namespace(topic);
-        if let Some(core) = &self.core {
+        let topic = self.config.client.with_namespace(topic);
+        if let Some(core) = self.core.lock().as_ref() {
             core.subscribe(&topic, expr.clone());
         }
-        self.subscriptions.insert(topic, expr);
+        self.setup.lock().subscriptions.insert(topic, expr);
         Ok(())
     }
 
     /// Drops the subscription to `topic`.
-    pub fn unsubscribe(&mut self, topic: &str) {
-        let topic = self.client_config.with_namespace(topic);
-        if let Some(core) = &self.core {
+    pub fn unsubscribe(&self, topic: &str) {
+        let topic = self.config.client.with_namespace(topic);
+        if let Some(core) = self.core.lock().as_ref() {
             core.unsubscribe(&topic);
         }
-        self.subscriptions.remove(&topic);
+        self.setup.lock().subscriptions.remove(&topic);
     }
 
     /// Sets a concurrent listener (replacing any other listener).
-    pub fn register_message_listener_concurrently(
-        &mut self,
-        listener: impl MessageListenerConcurrently,
-    ) {
-        self.listener = Some(Listener::Concurrently(Arc::new(listener)));
+    pub fn register_message_listener_concurrently<F>(&self, listener: F)
+    where
+        F: Fn(&[MessageExt], &mut ConsumeConcurrentlyContext) -> ConsumeConcurrentlyStatus
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.register_message_listener(MessageListener::Concurrently(Arc::new(listener)));
     }
 
     /// Sets an orderly listener (replacing any other listener): each queue
     /// is consumed by one task at a time, in order, under a broker lock.
-    pub fn register_message_listener_orderly(&mut self, listener: impl MessageListenerOrderly) {
-        self.listener = Some(Listener::Orderly(Arc::new(listener)));
+    pub fn register_message_listener_orderly<F>(&self, listener: F)
+    where
+        F: Fn(&[MessageExt], &mut ConsumeOrderlyContext) -> ConsumeOrderlyStatus
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.register_message_listener(MessageListener::Orderly(Arc::new(listener)));
+    }
+
+    /// Sets a listener of either kind, e.g. a type implementing
+    /// [`MessageListenerConcurrently`](crate::consumer::MessageListenerConcurrently).
+    pub fn register_message_listener(&self, listener: MessageListener) {
+        self.setup.lock().listener = Some(listener);
     }
 
     /// Joins the group: registers with the shared client instance, sends a
     /// heartbeat, rebalances and starts pulling.
-    pub async fn start(&mut self) -> Result<(), ClientError> {
-        if self.core.is_some() {
+    pub async fn start(&self) -> Result<(), ClientError> {
+        if self.core.lock().is_some() {
             return Err(ClientError::IllegalState(format!(
                 "push consumer {} already started",
-                self.group
+                self.config.consumer_group
             )));
         }
-        let Some(listener) = self.listener.clone() else {
+        let (subscriptions, listener, strategy) = {
+            let setup = self.setup.lock();
+            (
+                setup.subscriptions.clone(),
+                setup.listener.clone(),
+                setup.strategy.clone(),
+            )
+        };
+        let Some(listener) = listener else {
             return Err(ClientError::IllegalState(
                 "register a message listener before start".into(),
             ));
         };
-        if self.subscriptions.is_empty() {
+        if subscriptions.is_empty() {
             return Err(ClientError::IllegalState(
                 "subscribe to at least one topic before start".into(),
             ));
         }
-        if self.group.trim().is_empty() {
+        if self.config.consumer_group.trim().is_empty() {
             return Err(ClientError::IllegalArgument(
                 "consumer group is blank".into(),
             ));
         }
-        let group = self.client_config.with_namespace(&self.group);
+        let group = self
+            .config
+            .client
+            .with_namespace(&self.config.consumer_group);
         let core = PushCore::start(
             group,
             self.config.clone(),
-            self.client_config.clone(),
-            self.subscriptions.clone(),
+            subscriptions,
             listener,
-            self.strategy.clone(),
+            strategy,
         )
         .await?;
-        self.core = Some(core);
+        let raced = {
+            let mut slot = self.core.lock();
+            let raced = slot.is_some();
+            if !raced {
+                *slot = Some(core.clone());
+            }
+            raced
+        };
+        if raced {
+            core.shutdown().await;
+            return Err(ClientError::IllegalState(
+                "push consumer started twice".into(),
+            ));
+        }
         Ok(())
     }
 
     /// Leaves the group: stops pulling, waits (bounded) for listener calls
     /// in progress, commits offsets, releases orderly locks and unregisters.
-    pub async fn shutdown(&mut self) {
-        if let Some(core) = self.core.take() {
+    pub async fn shutdown(&self) {
+        let core = self.core.lock().take();
+        if let Some(core) = core {
             core.shutdown().await;
         }
     }
@@ -264,24 +327,32 @@ impl DefaultMQPushConsumer {
     /// Stops pulling until [`resume`](Self::resume) (cached messages are
     /// still consumed).
     pub fn suspend(&self) {
-        if let Some(core) = &self.core {
+        if let Some(core) = self.core.lock().as_ref() {
             core.set_paused(true);
         }
     }
 
     /// Resumes pulling after [`suspend`](Self::suspend).
     pub fn resume(&self) {
-        if let Some(core) = &self.core {
+        if let Some(core) = self.core.lock().as_ref() {
             core.set_paused(false);
         }
     }
 
-    /// The queues this member currently consumes (empty before start).
+    /// The queues this member currently consumes (empty when not started).
     pub fn assigned_queues(&self) -> Vec<MessageQueue> {
         self.core
+            .lock()
             .as_ref()
             .map(|c| c.assigned_queues())
             .unwrap_or_default()
+    }
+
+    fn core(&self) -> Result<Arc<PushCore>, ClientError> {
+        self.core
+            .lock()
+            .clone()
+            .ok_or_else(|| ClientError::IllegalState("push consumer not started".into()))
     }
 
     /// The readable queues of `topic` (Java `fetchSubscribeMessageQueues`).
@@ -289,15 +360,13 @@ impl DefaultMQPushConsumer {
         &self,
         topic: &str,
     ) -> Result<Vec<MessageQueue>, ClientError> {
-        match &self.core {
-            Some(c) => c.instance().subscribe_queues(topic).await,
-            None => Err(ClientError::IllegalState("consumer not started".into())),
-        }
+        self.core()?.instance().subscribe_queues(topic).await
     }
 
     /// The client id this consumer is registered under (after start).
     pub fn client_id(&self) -> Option<String> {
         self.core
+            .lock()
             .as_ref()
             .map(|c| c.instance().client_id().to_owned())
     }

@@ -17,7 +17,6 @@ use parking_lot::Mutex;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::config::ClientConfig;
 use crate::consumer::allocate::AllocateMessageQueueStrategy;
 use crate::consumer::hook::LiteHook;
 use crate::consumer::lite_pull_consumer::LitePullConsumerConfig;
@@ -92,11 +91,10 @@ impl LiteCore {
     pub(crate) async fn start(
         group: String,
         cfg: LitePullConsumerConfig,
-        client_config: ClientConfig,
         assignment: Assignment,
         strategy: Arc<dyn AllocateMessageQueueStrategy>,
     ) -> Result<Arc<LiteCore>, ClientError> {
-        let instance = MQClientInstance::get_or_create(&client_config).await?;
+        let instance = MQClientInstance::get_or_create(&cfg.client).await?;
         let offset_store = match cfg.message_model {
             MessageModel::Clustering => OffsetStore::Remote(Arc::new(
                 RemoteBrokerOffsetStore::new(instance.clone(), &group),
@@ -460,12 +458,14 @@ impl LiteCore {
             st.generation
         };
         q.task.abort();
+        // Batches of older generations can no longer be offered (the
+        // generation check runs under the state lock): drop the cached ones
+        // before the new task can add any.
+        self.discard_cached(mq);
         q.pq.clear();
         let pq = q.pq.clone();
         let state = q.state.clone();
         q.task = tokio::spawn(me.prefetch_loop(mq.clone(), pq, state, generation, Some(offset)));
-        drop(queues);
-        self.discard_cached(mq);
         Ok(())
     }
 

@@ -27,10 +27,9 @@ use parking_lot::{Mutex, RwLock};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
-use crate::config::ClientConfig;
 use crate::consumer::allocate::AllocateMessageQueueStrategy;
 use crate::consumer::hook::PushHook;
-use crate::consumer::listener::{MessageListenerConcurrently, MessageListenerOrderly};
+pub(crate) use crate::consumer::listener::MessageListener as Listener;
 use crate::consumer::offset_store::{
     default_offset_dir, LocalFileOffsetStore, OffsetStore, RemoteBrokerOffsetStore,
 };
@@ -41,15 +40,6 @@ use crate::consumer::subscription::TagExpression;
 use crate::error::ClientError;
 use crate::instance::{MQClientInstance, MessageModel, SubscriptionData};
 use crate::message::{MessageExt, MessageQueue};
-
-/// The user's listener, of one of the two kinds.
-#[derive(Clone)]
-pub(crate) enum Listener {
-    /// Any queue, any order, several calls at once.
-    Concurrently(Arc<dyn MessageListenerConcurrently>),
-    /// One call per queue at a time, in queue order.
-    Orderly(Arc<dyn MessageListenerOrderly>),
-}
 
 /// One subscribed topic: what heartbeats carry and the client-side filter.
 #[derive(Debug, Clone)]
@@ -98,12 +88,11 @@ impl PushCore {
     pub(crate) async fn start(
         group: String,
         cfg: PushConsumerConfig,
-        client_config: ClientConfig,
         topics: BTreeMap<String, TagExpression>,
         listener: Listener,
         strategy: Arc<dyn AllocateMessageQueueStrategy>,
     ) -> Result<Arc<PushCore>, ClientError> {
-        let instance = MQClientInstance::get_or_create(&client_config).await?;
+        let instance = MQClientInstance::get_or_create(&cfg.client).await?;
         let mut subs: BTreeMap<String, Arc<Subscription>> = topics
             .iter()
             .map(|(t, e)| (t.clone(), Arc::new(Subscription::new(t, e.clone()))))

@@ -1,0 +1,46 @@
+//! The consume, broadcast and orderly scenarios against the peer broker
+//! (mxsm/rocketmq-rust, started by `../shared/bench/run-peer.sh`). They run
+//! when `RMQ_PEER_NAMESRV` holds the peer's NameServer address and are
+//! skipped, with a note, otherwise.
+
+mod client_consumer_util;
+
+use client_consumer_util as s;
+
+fn peer() -> Option<String> {
+    match std::env::var("RMQ_PEER_NAMESRV") {
+        Ok(a) if !a.trim().is_empty() => Some(a),
+        _ => {
+            eprintln!("skipped: set RMQ_PEER_NAMESRV to the peer broker's NameServer address");
+            None
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_consumes_ten_thousand_messages_with_content() {
+    if let Some(ns) = peer() {
+        s::consume_ten_thousand(&ns).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_tag_expression_filters() {
+    if let Some(ns) = peer() {
+        s::tag_filtering(&ns).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_broadcasting_delivers_to_every_member() {
+    if let Some(ns) = peer() {
+        s::broadcasting(&ns).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_orderly_keeps_per_key_order() {
+    if let Some(ns) = peer() {
+        s::orderly_per_key(&ns).await;
+    }
+}
