@@ -186,7 +186,7 @@ impl CommitLog {
                 let mut blank = [0u8; END_FILE_MIN_BLANK_LENGTH];
                 blank[..4].copy_from_slice(&(tail as i32).to_be_bytes());
                 blank[4..].copy_from_slice(&BLANK_MAGIC.to_be_bytes());
-                file.append_at(wrote, &blank);
+                file.append_committed(wrote, &blank, 0..4);
                 file.set_written_to_end();
                 file = self.writable_file(st, len)?;
                 wrote = file.wrote_position();
@@ -196,8 +196,9 @@ impl CommitLog {
             let tx = batch.tx_types[i];
             let advances = tx != TRANSACTION_PREPARED_TYPE && tx != TRANSACTION_ROLLBACK_TYPE;
             let qoff = if advances { next_qoff } else { 0 };
+            // TOTALSIZE goes last: a copy cut short by a crash stays invalid.
             if patch_stored_record(rec, qoff, phy as i64, now).is_err()
-                || !file.append_at(wrote, rec)
+                || !file.append_committed(wrote, rec, 0..4)
             {
                 return Err(PutStatus::UnknownError);
             }

@@ -233,7 +233,8 @@ impl ConsumeQueue {
             Some(f) => self.files.create_file(f.start() + self.files.file_size())?,
             None => self.files.create_file(0)?,
         };
-        if !f.append_at(f.wrote_position(), &entry.encode()) {
+        // The size field (validity) goes last.
+        if !f.append_committed(f.wrote_position(), &entry.encode(), 8..12) {
             return Err(StoreError::Corrupt {
                 path: f.path().to_path_buf(),
                 reason: "consume queue entry does not fit".into(),

@@ -173,6 +173,43 @@ impl MappedFile {
         true
     }
 
+    /// Like [`MappedFile::append_at`], but the bytes `commit` (a range of
+    /// `data`) are written last, after a release fence: a process killed in
+    /// the middle of the copy leaves those bytes zero, which marks the
+    /// record or entry invalid for recovery (files are zero-filled ahead of
+    /// the writer).
+    pub(crate) fn append_committed(
+        &self,
+        pos: usize,
+        data: &[u8],
+        commit: std::ops::Range<usize>,
+    ) -> bool {
+        if pos != self.wrote.load(Ordering::Acquire)
+            || pos + data.len() > self.size
+            || commit.start > commit.end
+            || commit.end > data.len()
+        {
+            return false;
+        }
+        let copy = |from: usize, to: usize| {
+            // SAFETY: as in `append_at`: in bounds (checked above), past the
+            // published write position, single writer.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    data.as_ptr().add(from),
+                    self.map.as_mut_ptr().add(pos + from),
+                    to - from,
+                );
+            }
+        };
+        copy(0, commit.start);
+        copy(commit.end, data.len());
+        std::sync::atomic::fence(Ordering::Release);
+        copy(commit.start, commit.end);
+        self.wrote.store(pos + data.len(), Ordering::Release);
+        true
+    }
+
     /// Overwrites bytes below the write position (header fields of an index
     /// file, ConsumeQueue blank fill). Only the single writer may call it.
     pub(crate) fn overwrite(&self, pos: usize, data: &[u8]) -> bool {
