@@ -150,30 +150,9 @@ impl MappedFile {
         self.wrote.store(self.size, Ordering::Release);
     }
 
-    /// Copies `data` to `pos` and publishes `pos + data.len()` as the new
-    /// write position. Returns false (writing nothing) when it does not fit
-    /// or `pos` is not the current write position.
-    ///
-    /// Callers must be the file's only writer (the owning queue's lock).
-    pub(crate) fn append_at(&self, pos: usize, data: &[u8]) -> bool {
-        if pos != self.wrote.load(Ordering::Acquire) || pos + data.len() > self.size {
-            return false;
-        }
-        // SAFETY: the range [pos, pos+len) lies inside the mapping (checked
-        // above) and beyond the published write position, so no reader looks
-        // at it, and the caller is the only writer.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                data.as_ptr(),
-                self.map.as_mut_ptr().add(pos),
-                data.len(),
-            );
-        }
-        self.wrote.store(pos + data.len(), Ordering::Release);
-        true
-    }
-
-    /// Like [`MappedFile::append_at`], but the bytes `commit` (a range of
+    /// Copies `data` to `pos` (which must be the write position) and
+    /// publishes `pos + data.len()` as the new write position; false (and
+    /// nothing written) if it does not fit. The bytes `commit` (a range of
     /// `data`) are written last, after a release fence: a process killed in
     /// the middle of the copy leaves those bytes zero, which marks the
     /// record or entry invalid for recovery (files are zero-filled ahead of
@@ -192,8 +171,9 @@ impl MappedFile {
             return false;
         }
         let copy = |from: usize, to: usize| {
-            // SAFETY: as in `append_at`: in bounds (checked above), past the
-            // published write position, single writer.
+            // SAFETY: in bounds (checked above) and past the published write
+            // position, so no reader looks at it; the caller (the owning
+            // queue's lock) is the only writer.
             unsafe {
                 std::ptr::copy_nonoverlapping(
                     data.as_ptr().add(from),
