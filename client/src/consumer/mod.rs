@@ -26,7 +26,7 @@ pub mod rebalance;
 pub mod subscription;
 
 #[cfg(test)]
-mod test_util;
+pub(crate) mod test_util;
 
 pub use allocate::{
     AllocateMessageQueueAveragely, AllocateMessageQueueAveragelyByCircle,
