@@ -1,4 +1,5 @@
-//! The consume, broadcast and orderly scenarios against the peer broker
+//! The consumer scenarios (consume, tags, broadcast, orderly, clustering,
+//! lite-pull seek, restarts) against the peer broker
 //! (mxsm/rocketmq-rust, started by `../shared/bench/run-peer.sh`). They run
 //! when `RMQ_PEER_NAMESRV` holds the peer's NameServer address and are
 //! skipped, with a note, otherwise.
@@ -42,5 +43,26 @@ async fn peer_broadcasting_delivers_to_every_member() {
 async fn peer_orderly_keeps_per_key_order() {
     if let Some(ns) = peer() {
         s::orderly_per_key(&ns).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_clustering_splits_queues_and_rebalances() {
+    if let Some(ns) = peer() {
+        s::clustering_rebalance(&ns).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_lite_pull_seek_and_commit() {
+    if let Some(ns) = peer() {
+        s::lite_pull_seek(&ns).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_offsets_survive_consumer_restarts() {
+    if let Some(ns) = peer() {
+        s::offsets_survive_restart(&ns).await;
     }
 }
