@@ -12,6 +12,10 @@ use client::bench::producer::{self, ProducerArgs};
     about = "RocketMQ benchmark: producer, consumer and end-to-end load"
 )]
 struct Cli {
+    /// Runtime worker threads; 1 runs everything on one thread (cheapest:
+    /// no cross-thread wake-ups), more spread the load over cores.
+    #[arg(long, global = true, default_value_t = 1)]
+    threads: usize,
     #[command(subcommand)]
     mode: Mode,
 }
@@ -31,10 +35,14 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let mut builder = if cli.threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(cli.threads);
+        b
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("mqbench: cannot start the runtime: {e}");
