@@ -147,9 +147,10 @@ async fn send(
     let topic_config = check_topic(ctx, &header, &s, batch).await?;
     let queue_id = pick_queue(&header, &topic_config, born_host)?;
 
-    let mut topic = header.topic.clone();
+    let mut header = header;
+    let mut properties = header.properties.take().unwrap_or_default();
     let mut queue_id = queue_id;
-    let mut properties = header.properties.clone().unwrap_or_default();
+    let mut topic = None;
     if header.topic.starts_with(RETRY_GROUP_TOPIC_PREFIX) {
         if batch {
             return Err(BrokerError::MessageIllegal(format!(
@@ -158,11 +159,12 @@ async fn send(
             )));
         }
         if let Some((dlq, q)) = retry_to_dlq(ctx, &header, req.version).await? {
-            topic = dlq;
+            topic = Some(dlq);
             queue_id = q;
             properties = props_without(&properties, props::DELAY);
         }
     }
+    let topic = topic.unwrap_or_else(|| std::mem::take(&mut header.topic));
     let mut sys_flag = header.sys_flag;
     if topic_config.topic_filter_type == TopicFilterType::MultiTag {
         sys_flag |= sysflag::MULTI_TAGS_FLAG;
@@ -328,6 +330,36 @@ fn check_sizes(body_len: usize, props_len: usize, s: &SendSettings) -> Result<()
     Ok(())
 }
 
+/// What the send path needs to know about a message's properties, read in
+/// one pass over the encoded string.
+#[derive(Debug, Default)]
+struct PropFacts {
+    uniq_key: Option<String>,
+    has_cluster: bool,
+    has_pop_ck: bool,
+    transactional: bool,
+    delay_level: Option<i32>,
+}
+
+fn prop_facts(properties: &str, want_uniq_value: bool) -> PropFacts {
+    let mut f = PropFacts::default();
+    props::for_each_property(properties, |k, v| match k {
+        props::UNIQ_KEY => {
+            f.uniq_key = Some(if want_uniq_value {
+                v.to_owned()
+            } else {
+                String::new()
+            })
+        }
+        props::CLUSTER => f.has_cluster = true,
+        props::POP_CK => f.has_pop_ck = true,
+        props::TRAN_MSG => f.transactional = v == "true",
+        props::DELAY => f.delay_level = v.trim().parse::<i32>().ok().filter(|l| *l > 0),
+        _ => {}
+    });
+    f
+}
+
 /// Builds one message; returns it and, for a transactional half message,
 /// its UNIQ_KEY (the response's transactionId).
 fn single_message(
@@ -337,24 +369,30 @@ fn single_message(
     mut properties: String,
     s: &SendSettings,
 ) -> Result<(MessageToStore, Option<String>), BrokerError> {
-    if find_property(&properties, props::UNIQ_KEY).is_none() {
-        append_property(&mut properties, props::UNIQ_KEY, &ctx.uniq_ids.next_id());
-    }
-    if find_property(&properties, props::CLUSTER).is_none() {
-        append_property(&mut properties, props::CLUSTER, &s.cluster_name);
-    }
-    if properties.contains(props::POP_CK) {
+    let facts = prop_facts(&properties, true);
+    if facts.has_pop_ck {
         properties = props_without(&properties, props::POP_CK);
     }
+    let uniq_key = match facts.uniq_key {
+        Some(u) => u,
+        None => {
+            let id = ctx.uniq_ids.next_id();
+            append_property(&mut properties, props::UNIQ_KEY, &id);
+            id
+        }
+    };
+    if !facts.has_cluster {
+        append_property(&mut properties, props::CLUSTER, &s.cluster_name);
+    }
     let mut uniq = None;
-    if find_property(&properties, props::TRAN_MSG) == Some("true") {
+    if facts.transactional {
         if s.reject_transaction {
             return Err(BrokerError::NoPermission(format!(
                 "the broker[{}] sending transaction message is forbidden",
                 ctx.store_host.ip()
             )));
         }
-        uniq = find_property(&properties, props::UNIQ_KEY).map(str::to_owned);
+        uniq = Some(uniq_key);
         // Half message: hidden in the half topic until END_TRANSACTION (later issue).
         append_property(&mut properties, props::REAL_TOPIC, &msg.topic);
         append_property(&mut properties, props::REAL_QID, &msg.queue_id.to_string());
@@ -362,7 +400,7 @@ fn single_message(
             sysflag::reset_transaction_value(msg.sys_flag, sysflag::TRANSACTION_NOT_TYPE);
         msg.topic = TRANS_HALF_TOPIC.to_owned();
         msg.queue_id = 0;
-    } else if let Some(level) = delay_level(&properties) {
+    } else if let Some(level) = facts.delay_level {
         // Delayed message: waits in its level's queue of the schedule topic.
         append_property(&mut properties, props::REAL_TOPIC, &msg.topic);
         append_property(&mut properties, props::REAL_QID, &msg.queue_id.to_string());
@@ -372,13 +410,6 @@ fn single_message(
     msg.body = body;
     msg.properties = properties;
     Ok((msg, uniq))
-}
-
-/// A positive `DELAY` level on a non-transactional message.
-fn delay_level(properties: &str) -> Option<i32> {
-    find_property(properties, props::DELAY)
-        .and_then(|d| d.trim().parse::<i32>().ok())
-        .filter(|l| *l > 0)
 }
 
 /// Splits a batch body into messages for one queue with consecutive offsets.
@@ -411,18 +442,19 @@ fn batch_messages(
     let mut out = Vec::with_capacity(inner.len());
     for m in inner {
         let mut properties = m.properties;
-        if delay_level(&properties).is_some() {
+        let facts = prop_facts(&properties, false);
+        if facts.delay_level.is_some() {
             return Err(BrokerError::MessageIllegal(
                 "batch message does not support delay level".into(),
             ));
         }
-        if find_property(&properties, props::UNIQ_KEY).is_none() {
+        if facts.uniq_key.is_none() {
             append_property(&mut properties, props::UNIQ_KEY, &ctx.uniq_ids.next_id());
         }
         if let (Some(w), None) = (wait, find_property(&properties, props::WAIT)) {
             append_property(&mut properties, props::WAIT, w);
         }
-        if find_property(&properties, props::CLUSTER).is_none() {
+        if !facts.has_cluster {
             append_property(&mut properties, props::CLUSTER, &s.cluster_name);
         }
         check_sizes(m.body.len(), properties.len(), s)?;
@@ -470,14 +502,20 @@ mod tests {
     #[test]
     fn property_helpers() {
         let mut p = String::from("TAGS\u{1}A\u{2}DELAY\u{1}3\u{2}");
-        assert_eq!(delay_level(&p), Some(3));
+        assert_eq!(prop_facts(&p, false).delay_level, Some(3));
         append_property(&mut p, "K", "v");
         assert_eq!(find_property(&p, "K"), Some("v"));
         let q = props_without(&p, props::DELAY);
-        assert_eq!(delay_level(&q), None);
+        assert_eq!(prop_facts(&q, false).delay_level, None);
         assert_eq!(find_property(&q, "TAGS"), Some("A"));
         assert_eq!(tags_code_of(&q), 65);
-        assert_eq!(delay_level("DELAY\u{1}0\u{2}"), None);
+        assert_eq!(prop_facts("DELAY\u{1}0\u{2}", false).delay_level, None);
+        let f = prop_facts(
+            "UNIQ_KEY\u{1}AB\u{2}CLUSTER\u{1}c\u{2}TRAN_MSG\u{1}true\u{2}",
+            true,
+        );
+        assert_eq!(f.uniq_key.as_deref(), Some("AB"));
+        assert!(f.has_cluster && f.transactional && !f.has_pop_ck);
     }
 
     #[test]
