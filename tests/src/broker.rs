@@ -3,8 +3,10 @@
 //! its store in its own directory.
 //!
 //! Defaults for tests (override with [`crate::ClusterBuilder::broker_config`]):
-//! 64 MiB CommitLog files instead of 1 GiB, `brokerIP1=127.0.0.1`, no VIP
-//! listener. A restart keeps the port, the directory and the config.
+//! small preallocated files (32 MiB CommitLog files instead of 1 GiB, 6,000
+//! entries per ConsumeQueue file, a 4.2 MB index instead of 420 MB),
+//! `brokerIP1=127.0.0.1`, no VIP listener. A restart keeps the port, the
+//! directory and the config.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -19,8 +21,16 @@ use crate::HarnessError;
 pub const BOOT_MARKER: &str = "boot success. serializeType=JSON and name server is";
 
 /// CommitLog file size the harness uses (the 1 GiB default would be
-/// preallocated for every test broker).
-pub const TEST_COMMIT_LOG_FILE_SIZE: u64 = 64 * 1024 * 1024;
+/// preallocated for every test broker, plus a standby file).
+pub const TEST_COMMIT_LOG_FILE_SIZE: u64 = 32 * 1024 * 1024;
+/// ConsumeQueue file size the harness uses: 6,000 entries (the default
+/// 300,000 entries is 6 MB per queue).
+pub const TEST_CONSUME_QUEUE_FILE_SIZE: u64 = 6_000 * 20;
+/// Index hash slots the harness uses (the defaults make a 420 MB index file
+/// per broker; with [`TEST_INDEX_ENTRIES`] it is 4.2 MB).
+pub const TEST_INDEX_HASH_SLOTS: u64 = 50_000;
+/// Index entries the harness uses (see [`TEST_INDEX_HASH_SLOTS`]).
+pub const TEST_INDEX_ENTRIES: u64 = 200_000;
 
 enum Runner {
     InProcess(Box<Broker>),
@@ -95,6 +105,12 @@ impl BrokerHandle {
                 "mappedFileSizeCommitLog".into(),
                 TEST_COMMIT_LOG_FILE_SIZE.to_string(),
             ),
+            (
+                "mappedFileSizeConsumeQueue".into(),
+                TEST_CONSUME_QUEUE_FILE_SIZE.to_string(),
+            ),
+            ("maxHashSlotNum".into(), TEST_INDEX_HASH_SLOTS.to_string()),
+            ("maxIndexNum".into(), TEST_INDEX_ENTRIES.to_string()),
         ];
         settings.extend(overrides.iter().cloned());
         BrokerHandle {
