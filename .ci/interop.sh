@@ -11,12 +11,18 @@
 #                         build them first: cargo build --release --bins)
 #   INTEROP_TARGET        cargo target dir of the interop crate (default ~/.cache/rmq-interop/target,
 #                         kept between runs: the first build takes several minutes)
-#   INTEROP_SCENARIOS     default "sync oneway batch tags broadcast orderly"
+#   INTEROP_SCENARIOS     default "sync oneway batch tags tags-spaced broadcast orderly"
+#                         (tags-spaced subscribes "TagA || TagB", which the client 1.0.0 hashes
+#                         untrimmed: it passes only on a broker that derives tag codes from the
+#                         expression, as ours does; the peer and Java's broker deliver nothing)
 #   INTEROP_SERIALIZE     default "json rocketmq"
 #   INTEROP_TIMEOUT       seconds per scenario (default 60)
 #   INTEROP_MESSAGES      messages per scenario (default 32)
 #   INTEROP_BOOT_WAIT     seconds to wait for each server's boot-success line (default 30)
 #   INTEROP_KEEP=1        keep the work dir (configs, store, logs) instead of deleting it
+#   INTEROP_TRACE         on a failure, rerun the scenario under strace and print each request
+#                         that got a non-zero response code, with the response's remark
+#                         (interop/tools/strace-frames.py); default 1 when strace is installed
 #
 # Prints one result line per scenario, then "interop: N passed, M failed"; exits 1 on any failure.
 # Always stops the servers it started (trap), bounded: SIGTERM, then SIGKILL after 10 s.
@@ -26,12 +32,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 INTEROP_TARGET="${INTEROP_TARGET:-$HOME/.cache/rmq-interop/target}"
 MQNAMESRV="${MQNAMESRV:-$ROOT/target/release/mqnamesrv}"
 MQBROKER="${MQBROKER:-$ROOT/target/release/mqbroker}"
-SCENARIOS="${INTEROP_SCENARIOS:-sync oneway batch tags broadcast orderly}"
+SCENARIOS="${INTEROP_SCENARIOS:-sync oneway batch tags tags-spaced broadcast orderly}"
 SERIALIZE="${INTEROP_SERIALIZE:-json rocketmq}"
 SCENARIO_TIMEOUT="${INTEROP_TIMEOUT:-60}"
 MESSAGES="${INTEROP_MESSAGES:-32}"
 BOOT_WAIT="${INTEROP_BOOT_WAIT:-30}"
 NAMESRV_ADDR="${INTEROP_NAMESRV:-}"
+TRACE="${INTEROP_TRACE:-1}"
+command -v strace > /dev/null 2>&1 || TRACE=0
 
 log() { echo "interop: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -67,6 +75,7 @@ trap 'exit 130' INT TERM
 
 # --- build the client side (cached) -------------------------------------------------------------
 t0=$(date +%s)
+log "building interop into $INTEROP_TARGET (first build: about 8 min on 2 cores; then seconds)"
 CARGO_TARGET_DIR="$INTEROP_TARGET" cargo build --quiet --release --locked \
     --manifest-path "$ROOT/interop/Cargo.toml" || die "building interop failed"
 INTEROP_BIN="$INTEROP_TARGET/release/interop"
@@ -114,8 +123,12 @@ if [[ -z "$NAMESRV_ADDR" ]]; then
     br_port=$(free_port) || die "no free port for the broker"
     [[ "$ns_port" != "$br_port" ]] || die "port picker returned the same port twice; rerun"
     mkdir -p "$WORK/store"
+    mkdir -p "$WORK/namesrv"
     cat > "$WORK/namesrv.conf" <<CONF
 listenPort=$ns_port
+bindAddress=127.0.0.1
+kvConfigPath=$WORK/namesrv/kvConfig.json
+configStorePath=$WORK/namesrv/namesrv.properties
 CONF
     cat > "$WORK/broker.conf" <<CONF
 brokerClusterName=DefaultCluster
@@ -126,9 +139,17 @@ listenPort=$br_port
 namesrvAddr=127.0.0.1:$ns_port
 storePathRootDir=$WORK/store
 storePathCommitLog=$WORK/store/commitlog
+bindAddress=127.0.0.1
+rocketmqHome=$WORK
+brokerConfigPath=$WORK/broker-runtime.properties
 autoCreateTopicEnable=true
 autoCreateSubscriptionGroup=true
 flushDiskType=ASYNC_FLUSH
+# small files, and no disk-full guard: shared CI disks are often over RocketMQ's 90 % mark
+mappedFileSizeCommitLog=67108864
+diskSpaceWarningLevelRatio=99
+diskMaxUsedSpaceRatio=99
+diskSpaceCleanForciblyRatio=99
 CONF
     "$MQNAMESRV" -c "$WORK/namesrv.conf" > "$WORK/namesrv.log" 2>&1 < /dev/null &
     PIDS+=($!)
@@ -139,6 +160,23 @@ CONF
     NAMESRV_ADDR="127.0.0.1:$ns_port"
 fi
 log "name server $NAMESRV_ADDR"
+
+# trace_failure SCENARIO SERIALIZE: rerun under strace; print the failed request/response pairs.
+trace_failure() {
+    [[ "$TRACE" == "1" ]] || return 0
+    local sc=$1 ser=$2 st="$WORK/$1-$2.strace"
+    log "--- rerun of $sc/$ser under strace: requests answered with a non-zero code ---"
+    timeout --kill-after=5 $(( SCENARIO_TIMEOUT + 15 )) \
+        strace -f -qq -e trace=connect,close,read,write,writev,readv,recvfrom,sendto -e signal=none \
+        -xx -s 4000000 -o "$st" \
+        "$INTEROP_BIN" --namesrv "$NAMESRV_ADDR" --scenario "$sc" --serialize "$ser" \
+        --messages "$MESSAGES" --timeout-secs "$SCENARIO_TIMEOUT" 2> /dev/null | sed 's/^/  rerun: /' >&2 || true
+    if [[ -s "$st" ]]; then
+        python3 "$ROOT/interop/tools/strace-frames.py" "$st" --errors --skip-code=17 2>&1 \
+            | head -n 40 | cut -c1-600 >&2 || true
+        rm -f "$st"
+    fi
+}
 
 # --- run the scenarios ----------------------------------------------------------------------------
 passed=0
@@ -164,9 +202,11 @@ for ser in $SERIALIZE; do
             failed=$(( failed + 1 ))
             failures+=("$sc/$ser")
             if [[ -s "$err" ]]; then
-                log "--- client log of $sc/$ser (last 20 lines) ---"
-                tail -n 20 "$err" >&2
+                log "--- client log of $sc/$ser (last 20 WARN/ERROR lines) ---"
+                grep -E ' (WARN|ERROR) ' "$err" | grep -v 'RouteInfoFromNameServer is not exist' \
+                    | tail -n 20 | cut -c1-400 >&2 || true
             fi
+            trace_failure "$sc" "$ser"
         fi
     done
 done

@@ -11,8 +11,9 @@ pub enum InteropError {
     /// The client runtime could not be set up.
     #[error("client runtime: {0}")]
     Runtime(String),
-    /// A client call failed (the client's message names the request and response).
-    #[error("{step}: {source} ({source:?})")]
+    /// A client call failed; the message adds the client's diagnostic fields (broker response
+    /// code, broker address, operation) and the cause chain.
+    #[error("{step}: {source}{}", diagnostics(source))]
     Client {
         /// What the scenario was doing.
         step: String,
@@ -38,4 +39,35 @@ impl<T> StepContext<T> for Result<T, ClientError> {
             source,
         })
     }
+}
+
+/// ` [name=value ...] caused by: ...` for a client error: the fields its diagnostic view exposes
+/// (the broker's remark is redacted by the client; only its presence is shown) and its sources.
+fn diagnostics(error: &ClientError) -> String {
+    use rocketmq_error::ViewValueRef;
+    let mut out = String::new();
+    if let Ok(view) = error.shared_error().diagnostic_view() {
+        let fields: Vec<String> = view
+            .fields()
+            .map(|f| {
+                let value = match f.value() {
+                    ViewValueRef::Text(t) => t.to_owned(),
+                    ViewValueRef::I64(v) => v.to_string(),
+                    ViewValueRef::U64(v) => v.to_string(),
+                    ViewValueRef::Bool(v) => v.to_string(),
+                    _ => "<redacted>".to_owned(),
+                };
+                format!("{}={value}", f.name())
+            })
+            .collect();
+        if !fields.is_empty() {
+            out.push_str(&format!(" [{}]", fields.join(" ")));
+        }
+    }
+    let mut cause = std::error::Error::source(error.shared_error().as_ref());
+    while let Some(c) = cause {
+        out.push_str(&format!(" caused by: {c}"));
+        cause = c.source();
+    }
+    out
 }

@@ -68,7 +68,13 @@ pub async fn run(clients: &Clients, args: &Args, report: &mut Report) -> Result<
     };
     let orderly = args.scenario == Scenario::Orderly;
     let plan = plan(args, &names, tag_of);
-    let producer = send(clients, args.scenario, &names, &plan, report).await?;
+    let mut producer = send(clients, args.scenario, &names, &plan, report).await?;
+    // A consumer that starts before the name server knows the topic waits for its next route
+    // poll and rebalance (10-20 s); one-way sends return before the broker has even created it.
+    if let Err(e) = wait_for_route(&mut producer, &names.topic, deadline, report).await {
+        stop_producer(producer).await;
+        return Err(e);
+    }
     // The tags consumer subscribes to TagA and TagB only.
     let wanted: Vec<&Planned> = plan.iter().filter(|p| p.tag != TAGS[2]).collect();
     let consumed = consume(
@@ -244,6 +250,36 @@ async fn send_with(
             report.note = format!("queues used {queues:?}");
         }
     }
+    Ok(())
+}
+
+/// Polls the name server (through the producer) until `topic` has a route, bounded by
+/// `deadline`; notes how long that took.
+async fn wait_for_route(
+    producer: &mut DefaultMQProducer,
+    topic: &str,
+    deadline: Instant,
+    report: &mut Report,
+) -> Result<(), InteropError> {
+    let started = Instant::now();
+    loop {
+        let result = producer.fetch_publish_message_queues(topic).await;
+        match result {
+            Ok(queues) if !queues.is_empty() => break,
+            Ok(_) | Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Ok(_) => {
+                return Err(InteropError::Verify(format!(
+                    "topic {topic} has a route with no queues"
+                )))
+            }
+            Err(e) => return Err(e).step(format!("route of {topic} after sending")),
+        }
+    }
+    let waited = started.elapsed().as_millis();
+    let sep = if report.note.is_empty() { "" } else { ", " };
+    report.note = format!("{}{sep}route visible after {waited} ms", report.note);
     Ok(())
 }
 
