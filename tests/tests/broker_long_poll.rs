@@ -10,13 +10,16 @@ use harness::Cluster;
 use protocol::code::response;
 use protocol::message::properties::TAGS;
 
-/// Creates `topic` (4 queues) by sending one message to queue 0.
+/// Creates `topic` (4 queues) by sending one message to queue 0, and waits
+/// until that message is dispatched (readable).
 async fn create_topic(client: &TestClient, topic: &str) {
     let r = client
         .send(topic, 0, Bytes::from_static(b"seed"), None)
         .await
         .unwrap();
     assert_eq!(r.code, response::SUCCESS, "{}", r.remark);
+    let seen = client.pull_all("G_seed", topic, 0, 0, 1).await.unwrap();
+    assert_eq!(seen.len(), 1);
 }
 
 #[tokio::test]
@@ -87,6 +90,14 @@ async fn held_pull_times_out_with_pull_not_found() {
     let r = client.pull(&p).await.unwrap();
     assert_eq!(r.code, response::PULL_NOT_FOUND);
     assert!(started.elapsed() < Duration::from_millis(300));
+    // An offset into a queue that never had a message moves at once.
+    let mut p = PullRequest::new("G_quiet", "Quiet", 3, 5);
+    p.suspend_ms = 5000;
+    let started = Instant::now();
+    let r = client.pull(&p).await.unwrap();
+    assert_eq!(r.code, response::PULL_OFFSET_MOVED, "{}", r.remark);
+    assert_eq!(r.next_begin_offset(), 0);
+    assert!(started.elapsed() < Duration::from_secs(1));
 }
 
 #[tokio::test]

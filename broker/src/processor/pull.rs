@@ -82,7 +82,7 @@ async fn pull(ctx: &BrokerContext, req: &RemotingCommand) -> Result<RemotingComm
             .commit_offset(&h.consumer_group, &h.topic, h.queue_id, h.commit_offset);
     }
     if let Some(hold_ms) = c.hold_millis {
-        if nothing_new(&result) {
+        if nothing_new(&result, offset) {
             let deadline = tokio::time::Instant::now() + Duration::from_millis(hold_ms);
             result = hold(ctx, &c, &mut offset, result, deadline, max_bytes).await;
         }
@@ -229,14 +229,13 @@ fn get(ctx: &BrokerContext, c: &Checked, offset: i64, max_bytes: i32) -> GetMess
     )
 }
 
-/// Whether a result means "wait for more" (PULL_NOT_FOUND, or every entry
-/// up to the end of the queue skipped by the filter).
-fn nothing_new(r: &GetMessageResult) -> bool {
+/// Whether a read from `offset` means "wait for more": PULL_NOT_FOUND
+/// (at the end, or an empty/unknown queue read from 0), or every entry up
+/// to the end of the queue skipped by the filter.
+fn nothing_new(r: &GetMessageResult, offset: i64) -> bool {
     match r.status {
         GetMessageStatus::OffsetOverflowOne | GetMessageStatus::OffsetFoundNull => true,
-        GetMessageStatus::NoMatchedLogicQueue | GetMessageStatus::NoMessageInQueue => {
-            r.next_begin_offset == 0
-        }
+        GetMessageStatus::NoMatchedLogicQueue | GetMessageStatus::NoMessageInQueue => offset == 0,
         GetMessageStatus::NoMatchedMessage => r.next_begin_offset >= r.max_offset,
         _ => false,
     }
@@ -267,7 +266,7 @@ async fn hold(
         notified.as_mut().enable();
         // Re-check after registering, so an arrival in between is not lost.
         result = get(ctx, c, *offset, max_bytes);
-        if !nothing_new(&result) {
+        if !nothing_new(&result, *offset) {
             return result;
         }
         if result.status == GetMessageStatus::NoMatchedMessage {
@@ -279,7 +278,7 @@ async fn hold(
             _ = tokio::time::sleep_until(wake) => {}
         }
         result = get(ctx, c, *offset, max_bytes);
-        if !nothing_new(&result) {
+        if !nothing_new(&result, *offset) {
             return result;
         }
     }
@@ -299,7 +298,7 @@ fn respond(c: &Checked, requested: i64, result: GetMessageResult) -> RemotingCom
         S::OffsetOverflowBadly | S::OffsetTooSmall => response::PULL_OFFSET_MOVED,
     };
     // Filtered to the end of the queue while holding: nothing new to give.
-    if result.status == S::NoMatchedMessage && nothing_new(&result) {
+    if result.status == S::NoMatchedMessage && nothing_new(&result, requested) {
         code = response::PULL_NOT_FOUND;
     }
     let mut suggest = if c.slave_read_enable && result.suggest_pulling_from_slave {
@@ -412,6 +411,19 @@ mod tests {
             (h.next_begin_offset, h.max_offset, h.suggest_which_broker_id),
             (5, 5, 0)
         );
+    }
+
+    #[test]
+    fn what_is_held() {
+        use GetMessageStatus as S;
+        assert!(nothing_new(&result(S::OffsetOverflowOne, 5, 5), 5));
+        assert!(nothing_new(&result(S::NoMatchedLogicQueue, 0, 0), 0));
+        // An offset into a queue that does not exist moves at once.
+        assert!(!nothing_new(&result(S::NoMatchedLogicQueue, 0, 0), 7));
+        assert!(nothing_new(&result(S::NoMatchedMessage, 9, 9), 3));
+        assert!(!nothing_new(&result(S::NoMatchedMessage, 4, 9), 3));
+        assert!(!nothing_new(&result(S::OffsetTooSmall, 4, 9), 3));
+        assert!(!nothing_new(&result(S::Found, 4, 9), 3));
     }
 
     #[test]
