@@ -39,7 +39,7 @@ MESSAGES="${INTEROP_MESSAGES:-32}"
 BOOT_WAIT="${INTEROP_BOOT_WAIT:-30}"
 NAMESRV_ADDR="${INTEROP_NAMESRV:-}"
 TRACE="${INTEROP_TRACE:-1}"
-command -v strace > /dev/null 2>&1 || TRACE=0
+command -v strace > /dev/null 2>&1 && command -v python3 > /dev/null 2>&1 || TRACE=0
 
 log() { echo "interop: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -172,7 +172,7 @@ trace_failure() {
         "$INTEROP_BIN" --namesrv "$NAMESRV_ADDR" --scenario "$sc" --serialize "$ser" \
         --messages "$MESSAGES" --timeout-secs "$SCENARIO_TIMEOUT" 2> /dev/null | sed 's/^/  rerun: /' >&2 || true
     if [[ -s "$st" ]]; then
-        python3 "$ROOT/interop/tools/strace-frames.py" "$st" --errors --skip-code=17 2>&1 \
+        python3 "$ROOT/interop/tools/strace-frames.py" "$st" --errors --skip-code=17 --skip-code=22 2>&1 \
             | head -n 40 | cut -c1-600 >&2 || true
         rm -f "$st"
     fi

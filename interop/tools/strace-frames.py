@@ -10,7 +10,9 @@ encoding, request/response, code, opaque, remark and the header fields (extField
 scenario shows which request got which response code and remark. --errors prints only responses
 with a non-zero code, each after the request it answers (matched by fd and opaque), and requests
 that never got a response; --skip-code=N leaves out responses with code N (e.g. 17,
-TOPIC_NOT_EXIST, which a name server rightly answers before a topic is created); --all disables the 300-character truncation of the header fields.
+TOPIC_NOT_EXIST, which a name server rightly answers before a topic is created, or 22,
+QUERY_NOT_FOUND, a new group's offset); --all disables the 300-character truncation of the
+header fields.
 """
 import json
 import re
