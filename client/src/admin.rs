@@ -281,6 +281,7 @@ impl DefaultMQAdminExt {
         }
         inst.routes()
             .master_addr(&mq.broker_name)
+            .map(|a| a.to_string())
             .ok_or_else(|| ClientError::BrokerNotFound(mq.broker_name.clone()))
     }
 

@@ -1,6 +1,7 @@
 //! [`ClientConfig`]: the settings every producer, consumer and admin client
 //! shares (Java's `ClientConfig`, CLIENT-API.md §1).
 
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, UdpSocket};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -119,36 +120,42 @@ impl ClientConfig {
     /// `name` with the namespace applied (`ns%name`); system names
     /// (`%RETRY%`, `%DLQ%` prefixes keep their prefix) are wrapped as Java does.
     pub fn with_namespace(&self, name: &str) -> String {
+        self.namespaced(name).into_owned()
+    }
+
+    /// [`ClientConfig::with_namespace`] without a copy when no namespace
+    /// applies.
+    pub fn namespaced<'a>(&self, name: &'a str) -> Cow<'a, str> {
         let Some(ns) = self.namespace.as_deref().filter(|n| !n.is_empty()) else {
-            return name.to_owned();
+            return Cow::Borrowed(name);
         };
         for prefix in ["%RETRY%", "%DLQ%"] {
             if let Some(rest) = name.strip_prefix(prefix) {
                 if rest.starts_with(&format!("{ns}%")) {
-                    return name.to_owned();
+                    return Cow::Borrowed(name);
                 }
-                return format!("{prefix}{ns}%{rest}");
+                return Cow::Owned(format!("{prefix}{ns}%{rest}"));
             }
         }
         if name.starts_with(&format!("{ns}%")) {
-            name.to_owned()
+            Cow::Borrowed(name)
         } else {
-            format!("{ns}%{name}")
+            Cow::Owned(format!("{ns}%{name}"))
         }
     }
 
     /// The address to dial for a broker: its VIP port (port − 2) when
     /// [`ClientConfig::vip_channel_enabled`], else unchanged.
-    pub fn broker_dial_addr(&self, addr: &str) -> String {
+    pub fn broker_dial_addr<'a>(&self, addr: &'a str) -> Cow<'a, str> {
         if !self.vip_channel_enabled {
-            return addr.to_owned();
+            return Cow::Borrowed(addr);
         }
         match addr.rsplit_once(':') {
             Some((host, port)) => match port.parse::<u16>() {
-                Ok(p) if p > 2 => format!("{host}:{}", p - 2),
-                _ => addr.to_owned(),
+                Ok(p) if p > 2 => Cow::Owned(format!("{host}:{}", p - 2)),
+                _ => Cow::Borrowed(addr),
             },
-            None => addr.to_owned(),
+            None => Cow::Borrowed(addr),
         }
     }
 }

@@ -209,17 +209,16 @@ pub async fn create_topic(
     result
 }
 
+/// When to stop: a message count, and a flag that Ctrl-C or the deadline
+/// timer sets (no clock read per message).
 struct Plan {
-    deadline: Option<Instant>,
     count: Option<u64>,
     stop: Arc<AtomicBool>,
 }
 
 impl Plan {
     fn done(&self, next_seq: u64) -> bool {
-        self.stop.load(Ordering::Relaxed)
-            || self.count.is_some_and(|c| next_seq >= c)
-            || self.deadline.is_some_and(|d| Instant::now() >= d)
+        self.stop.load(Ordering::Relaxed) || self.count.is_some_and(|c| next_seq >= c)
     }
 }
 
@@ -308,7 +307,6 @@ pub async fn run(args: ProducerArgs) -> Result<ProducerSummary, ClientError> {
         run_id: rand::random(),
         counters: counters.clone(),
         plan: Plan {
-            deadline: duration.map(|d| Instant::now() + d),
             count: args.count,
             stop: stop.clone(),
         },
@@ -317,12 +315,20 @@ pub async fn run(args: ProducerArgs) -> Result<ProducerSummary, ClientError> {
         producer,
         args: args.clone(),
     });
-    let ctrl_c = {
+    let stopper = {
         let stop = stop.clone();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                stop.store(true, Ordering::Relaxed);
+            let deadline = async {
+                match duration {
+                    Some(d) => tokio::time::sleep(d).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = deadline => {}
             }
+            stop.store(true, Ordering::Relaxed);
         })
     };
 
@@ -336,7 +342,7 @@ pub async fn run(args: ProducerArgs) -> Result<ProducerSummary, ClientError> {
     let elapsed = t0.elapsed().as_secs_f64().max(1e-9);
     let (cpu_u1, cpu_s1) = cpu_times();
     progress.finish();
-    ctrl_c.abort();
+    stopper.abort();
     shared.producer.shutdown().await;
 
     let sent = counters.msgs.load(Ordering::Relaxed);

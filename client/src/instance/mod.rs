@@ -337,7 +337,7 @@ impl MQClientInstance {
     pub async fn find_broker_addr(&self, broker_name: &str, prefer_master: bool) -> Option<String> {
         if prefer_master {
             if let Some(a) = self.routes.master_addr(broker_name) {
-                return Some(a);
+                return Some(a.to_string());
             }
         }
         self.routes

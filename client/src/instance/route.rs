@@ -122,7 +122,7 @@ impl RouteEntry {
 #[derive(Debug, Default)]
 pub struct RouteTable {
     topics: RwLock<HashMap<String, RouteEntry>>,
-    brokers: RwLock<HashMap<String, BTreeMap<i64, String>>>,
+    brokers: RwLock<HashMap<String, BTreeMap<i64, Arc<str>>>>,
 }
 
 impl RouteTable {
@@ -150,7 +150,7 @@ impl RouteTable {
         {
             let mut brokers = self.brokers.write();
             for bd in &route.broker_datas {
-                brokers.insert(bd.broker_name.clone(), bd.broker_addrs.clone());
+                brokers.insert(bd.broker_name.clone(), shared_addrs(&bd.broker_addrs));
             }
         }
         let entry = RouteEntry::new(topic, route, from_default);
@@ -171,20 +171,21 @@ impl RouteTable {
     /// Rebuilds the broker table from the cached routes, dropping brokers no
     /// route mentions any more (Java's `cleanOfflineBroker`).
     pub fn rebuild_brokers(&self) {
-        let mut fresh: HashMap<String, BTreeMap<i64, String>> = HashMap::new();
+        let mut fresh: HashMap<String, BTreeMap<i64, Arc<str>>> = HashMap::new();
         for e in self.topics.read().values() {
             for bd in &e.route.broker_datas {
                 fresh
                     .entry(bd.broker_name.clone())
                     .or_default()
-                    .extend(bd.broker_addrs.iter().map(|(k, v)| (*k, v.clone())));
+                    .extend(shared_addrs(&bd.broker_addrs));
             }
         }
         *self.brokers.write() = fresh;
     }
 
-    /// The master address of `broker_name` (where producers send).
-    pub fn master_addr(&self, broker_name: &str) -> Option<String> {
+    /// The master address of `broker_name` (where producers send); shared,
+    /// so the send path does not copy it.
+    pub fn master_addr(&self, broker_name: &str) -> Option<Arc<str>> {
         self.brokers
             .read()
             .get(broker_name)
@@ -198,18 +199,18 @@ impl RouteTable {
         let brokers = self.brokers.read();
         let addrs = brokers.get(broker_name)?;
         if let Some(a) = addrs.get(&id) {
-            return Some((a.clone(), id != MASTER_ID));
+            return Some((a.to_string(), id != MASTER_ID));
         }
         if only_this {
             return None;
         }
         if let Some(a) = addrs.get(&MASTER_ID) {
-            return Some((a.clone(), false));
+            return Some((a.to_string(), false));
         }
         addrs
             .iter()
             .next()
-            .map(|(id, a)| (a.clone(), *id != MASTER_ID))
+            .map(|(id, a)| (a.to_string(), *id != MASTER_ID))
     }
 
     /// Every (broker name, broker id, address) known; masters only when
@@ -220,7 +221,7 @@ impl RouteTable {
         for (name, addrs) in brokers.iter() {
             for (id, addr) in addrs {
                 if !masters_only || *id == MASTER_ID {
-                    out.push((name.clone(), *id, addr.clone()));
+                    out.push((name.clone(), *id, addr.to_string()));
                 }
             }
         }
@@ -233,6 +234,13 @@ impl RouteTable {
         self.topics.write().clear();
         self.brokers.write().clear();
     }
+}
+
+fn shared_addrs(addrs: &BTreeMap<i64, String>) -> BTreeMap<i64, Arc<str>> {
+    addrs
+        .iter()
+        .map(|(k, v)| (*k, Arc::from(v.as_str())))
+        .collect()
 }
 
 /// A copy of the `TBW102` route made for `topic`: each broker offers

@@ -2,6 +2,7 @@
 //! retries across brokers (Java's `DefaultMQProducerImpl.sendDefaultImpl`
 //! and `sendKernelImpl`).
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -111,11 +112,14 @@ impl ProducerCore {
 
     /// Encodes one message: validation, `UNIQ_KEY`, compression, retry-topic
     /// fields, properties string.
-    pub(crate) fn prepare(&self, msg: &Message) -> Result<Prepared, ClientError> {
+    pub(crate) fn prepare(&self, msg: Message) -> Result<Prepared, ClientError> {
         self.check_open()?;
-        check_message(msg, self.config.max_message_size)?;
-        let topic = self.config.client.with_namespace(&msg.topic);
-        let retry = is_retry_topic(&topic);
+        check_message(&msg, self.config.max_message_size)?;
+        let namespaced = match self.config.client.namespaced(&msg.topic) {
+            Cow::Owned(t) => Some(t),
+            Cow::Borrowed(_) => None,
+        };
+        let retry = is_retry_topic(namespaced.as_deref().unwrap_or(&msg.topic));
         let mut reconsume_times = 0;
         let mut max_reconsume_times = None;
         let mut sys_flag = 0;
@@ -145,7 +149,9 @@ impl ProducerCore {
             encode_properties_into([(WAIT, "true")], &mut props);
         }
         encode_properties_into([(UNIQ_KEY, uniq.as_str())], &mut props);
-        let mut body = msg.body.clone();
+        let flag = msg.flag;
+        let mut body = msg.body;
+        let topic = namespaced.unwrap_or(msg.topic);
         if body.len() >= self.config.compress_msg_body_over_howmuch {
             let (compressed, bits) = compress_body(&body, self.config.compress_level)?;
             body = Bytes::from(compressed);
@@ -156,7 +162,7 @@ impl ProducerCore {
             kind: SendKind::Single,
             body,
             sys_flag,
-            flag: msg.flag,
+            flag,
             properties: props,
             msg_id: uniq,
             reconsume_times,
@@ -364,12 +370,12 @@ impl ProducerCore {
             Mode::Async => 1 + self.config.retry_times_when_send_async_failed,
             Mode::Oneway => 1,
         };
-        let mut last_broker: Option<String> = None;
+        let mut last_broker: Option<&str> = None;
         let mut last_err: Option<ClientError> = None;
         let mut not_ok: Option<SendResult> = None;
         let mut made = 0;
         for _ in 0..attempts {
-            let Some(mq) = self.select_queue(&info, last_broker.as_deref()) else {
+            let Some(mq) = self.select_queue(&info, last_broker) else {
                 break;
             };
             let elapsed = begin.elapsed();
@@ -381,10 +387,14 @@ impl ProducerCore {
                 )));
             }
             made += 1;
-            let t0 = Instant::now();
             let r = self.send_kernel(p, mq, mode, timeout - elapsed).await;
-            let latency = t0.elapsed();
-            last_broker = Some(mq.broker_name.clone());
+            // Clock reads cost on the hot path: only the fault table needs this one.
+            let latency = if self.config.send_latency_fault_enable {
+                begin.elapsed() - elapsed
+            } else {
+                Duration::ZERO
+            };
+            last_broker = Some(mq.broker_name.as_str());
             match r {
                 Ok(res) => {
                     if self.config.send_latency_fault_enable {

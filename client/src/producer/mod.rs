@@ -159,7 +159,7 @@ impl DefaultMQProducer {
         timeout: Duration,
     ) -> Result<SendResult, ClientError> {
         let core = self.core()?;
-        let p = core.prepare(&msg)?;
+        let p = core.prepare(msg)?;
         expect_result(core.send_default(&p, Mode::Sync, timeout).await)
     }
 
@@ -174,7 +174,7 @@ impl DefaultMQProducer {
         let timeout = self.config.send_msg_timeout;
         async move {
             let core = core?;
-            let p = core.prepare(&msg)?;
+            let p = core.prepare(msg)?;
             expect_result(core.send_default(&p, Mode::Async, timeout).await)
         }
     }
@@ -191,7 +191,7 @@ impl DefaultMQProducer {
     /// Sends without waiting for any answer (no retry, no result).
     pub async fn send_oneway(&self, msg: Message) -> Result<(), ClientError> {
         let core = self.core()?;
-        let p = core.prepare(&msg)?;
+        let p = core.prepare(msg)?;
         core.send_default(&p, Mode::Oneway, self.config.send_msg_timeout)
             .await
             .map(|_| ())
@@ -204,7 +204,7 @@ impl DefaultMQProducer {
         mq: &MessageQueue,
     ) -> Result<SendResult, ClientError> {
         let core = self.core()?;
-        let p = core.prepare(&msg)?;
+        let p = core.prepare(msg)?;
         expect_result(
             core.send_to(&p, mq, Mode::Sync, self.config.send_msg_timeout)
                 .await,
@@ -218,7 +218,7 @@ impl DefaultMQProducer {
         mq: &MessageQueue,
     ) -> Result<(), ClientError> {
         let core = self.core()?;
-        let p = core.prepare(&msg)?;
+        let p = core.prepare(msg)?;
         core.send_to(&p, mq, Mode::Oneway, self.config.send_msg_timeout)
             .await
             .map(|_| ())
@@ -238,10 +238,9 @@ impl DefaultMQProducer {
         A: ?Sized,
     {
         let core = self.core()?;
-        let p = core.prepare(&msg)?;
-        let mq = self
-            .select_with(core, &p.topic, &msg, selector, arg)
-            .await?;
+        let topic = self.config.client.with_namespace(&msg.topic);
+        let mq = self.select_with(core, &topic, &msg, selector, arg).await?;
+        let p = core.prepare(msg)?;
         expect_result(
             core.send_to(&p, &mq, Mode::Sync, self.config.send_msg_timeout)
                 .await,
@@ -260,10 +259,9 @@ impl DefaultMQProducer {
         A: ?Sized,
     {
         let core = self.core()?;
-        let p = core.prepare(&msg)?;
-        let mq = self
-            .select_with(core, &p.topic, &msg, selector, arg)
-            .await?;
+        let topic = self.config.client.with_namespace(&msg.topic);
+        let mq = self.select_with(core, &topic, &msg, selector, arg).await?;
+        let p = core.prepare(msg)?;
         core.send_to(&p, &mq, Mode::Oneway, self.config.send_msg_timeout)
             .await
             .map(|_| ())
