@@ -1,5 +1,6 @@
 //! The engine of `mqbench`, the load tool: shared pieces here ([`payload`],
-//! [`stats`]), one module per mode ([`producer`]).
+//! [`stats`]), one module per mode ([`producer`], [`consumer`],
+//! [`e2e`]).
 //!
 //! Every benchmark message body is a [`BenchPayload`]: a header that numbers
 //! and checksums the message, then filler up to the requested size, so the
@@ -12,6 +13,8 @@
 //! ```
 //! All big-endian.
 
+pub mod consumer;
+pub mod e2e;
 pub mod payload;
 pub mod producer;
 pub mod stats;

@@ -3,7 +3,10 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use client::bench::consumer::{self, ConsumerArgs};
+use client::bench::e2e::{self, E2eArgs};
 use client::bench::producer::{self, ProducerArgs};
+use serde::Serialize;
 
 #[derive(Parser)]
 #[command(
@@ -24,6 +27,41 @@ struct Cli {
 enum Mode {
     /// Send numbered, checksummed messages and report throughput and latency.
     Producer(ProducerArgs),
+    /// Consume and verify benchmark messages: missing, duplicated, corrupt.
+    Consumer(ConsumerArgs),
+    /// Produce and consume at once; end-to-end latency.
+    E2e(E2eArgs),
+}
+
+/// Prints a summary (JSON line or text) and picks the exit code.
+fn finish<S: Serialize>(
+    name: &str,
+    json: bool,
+    result: Result<S, client::ClientError>,
+    human: impl FnOnce(&S),
+    ok: impl FnOnce(&S) -> bool,
+) -> ExitCode {
+    match result {
+        Ok(summary) => {
+            if json {
+                match serde_json::to_string(&summary) {
+                    Ok(line) => println!("{line}"),
+                    Err(e) => eprintln!("mqbench: {e}"),
+                }
+            } else {
+                human(&summary);
+            }
+            if ok(&summary) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("mqbench {name}: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -53,27 +91,18 @@ fn main() -> ExitCode {
         match cli.mode {
             Mode::Producer(args) => {
                 let json = args.json;
-                match producer::run(args).await {
-                    Ok(summary) => {
-                        if json {
-                            match serde_json::to_string(&summary) {
-                                Ok(line) => println!("{line}"),
-                                Err(e) => eprintln!("mqbench: {e}"),
-                            }
-                        } else {
-                            summary.print_human();
-                        }
-                        if summary.sent == 0 {
-                            ExitCode::FAILURE
-                        } else {
-                            ExitCode::SUCCESS
-                        }
-                    }
-                    Err(e) => {
-                        eprintln!("mqbench producer: {e}");
-                        ExitCode::FAILURE
-                    }
-                }
+                let r = producer::run(args).await;
+                finish("producer", json, r, |s| s.print_human(), |s| s.sent > 0)
+            }
+            Mode::Consumer(args) => {
+                let json = args.json;
+                let r = consumer::run(args).await;
+                finish("consumer", json, r, |s| s.print_human(), |s| s.ok)
+            }
+            Mode::E2e(args) => {
+                let json = args.json;
+                let r = e2e::run(args).await;
+                finish("e2e", json, r, |s| s.print_human(), |s| s.ok)
             }
         }
     })
