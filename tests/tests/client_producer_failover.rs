@@ -102,3 +102,33 @@ async fn a_dead_namesrv_in_the_list_is_skipped() {
         p.shutdown().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_is_redialled_after_a_broker_restart() {
+    let mut cluster = Cluster::builder().brokers(1).start().await.unwrap();
+    let ns = cluster.namesrv_addr_list();
+    let admin = util::admin(&ns).await;
+    let topic = util::unique_topic("ClientRedial");
+    util::create_topic(&admin, &topic, 2).await;
+    let p = util::producer(&ns, "client_redial").await;
+    let mq = client::MessageQueue::new(&topic, "broker-a", 0);
+    p.send_to_queue(util::message(&topic, "sync", 0), &mq)
+        .await
+        .unwrap();
+    cluster.broker_mut(0).restart().await.unwrap();
+    // The pooled connection died with the broker; the next send dials again.
+    let mut ok = false;
+    for i in 1..50 {
+        if p.send_to_queue(util::message(&topic, "sync", i), &mq)
+            .await
+            .is_ok()
+        {
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ok, "sends work again after the restart");
+    p.shutdown().await;
+    admin.shutdown().await;
+}
