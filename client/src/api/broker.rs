@@ -18,8 +18,8 @@ use protocol::header::{
     GetEarliestMsgStoretimeResponseHeader, GetMaxOffsetRequestHeader, GetMaxOffsetResponseHeader,
     GetMinOffsetRequestHeader, GetMinOffsetResponseHeader, PullMessageRequestHeader,
     PullMessageResponseHeader, QueryConsumerOffsetRequestHeader, QueryConsumerOffsetResponseHeader,
-    SearchOffsetRequestHeader, SearchOffsetResponseHeader, SendMessageResponseHeader,
-    UnregisterClientRequestHeader, UpdateConsumerOffsetRequestHeader,
+    SearchOffsetRequestHeader, SearchOffsetResponseHeader, UnregisterClientRequestHeader,
+    UpdateConsumerOffsetRequestHeader,
 };
 use protocol::message::properties::{MAX_OFFSET, MIN_OFFSET};
 use protocol::message::sysflag::COMPRESSED_FLAG;
@@ -411,18 +411,28 @@ pub fn process_send_response(
     let Some(send_status) = SendStatus::from_code(resp.code) else {
         return Err(ClientError::broker(addr, resp.code, resp.remark.as_deref()));
     };
-    let h: SendMessageResponseHeader = resp.header()?;
+    // Take the strings out of the response instead of copying them (the
+    // fields of Java's `SendMessageResponseHeader` plus MSG_REGION/TRACE_ON).
+    let mut ext = resp.ext_fields;
+    let queue_id: i32 = ext.req("queueId")?;
+    let queue_offset: i64 = ext.req("queueOffset")?;
+    let offset_msg_id = ext
+        .remove("msgId")
+        .ok_or(protocol::HeaderError::Missing("msgId"))?;
+    let trace_on = ext.get("TRACE_ON") != Some("false");
     let mut message_queue = mq.clone();
-    message_queue.queue_id = h.queue_id;
+    message_queue.queue_id = queue_id;
     Ok(SendResult {
         send_status,
         msg_id,
         message_queue,
-        queue_offset: h.queue_offset,
-        transaction_id: h.transaction_id,
-        offset_msg_id: h.msg_id,
-        region_id: h.msg_region.unwrap_or_else(|| "DefaultRegion".to_owned()),
-        trace_on: h.trace_on.as_deref() != Some("false"),
+        queue_offset,
+        transaction_id: ext.remove("transactionId"),
+        offset_msg_id,
+        region_id: ext
+            .remove("MSG_REGION")
+            .unwrap_or_else(|| "DefaultRegion".to_owned()),
+        trace_on,
     })
 }
 
