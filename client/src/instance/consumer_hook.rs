@@ -1,7 +1,9 @@
 //! [`ConsumerHook`]: the seam between the client instance and the consumers
 //! (push and lite-pull) registered on it.
 
-use protocol::body::{ConsumeFromWhere, ConsumeType, MessageModel, SubscriptionData};
+use protocol::body::{
+    ConsumeFromWhere, ConsumeType, ConsumerRunningInfo, MessageModel, SubscriptionData,
+};
 use protocol::net::BoxFuture;
 
 /// What the client instance needs from a consumer (push or lite-pull).
@@ -33,4 +35,11 @@ pub trait ConsumerHook: Send + Sync + 'static {
 
     /// Commits the consumed offsets (to the broker, or a local file).
     fn persist_offsets(&self) -> BoxFuture<'_, ()>;
+
+    /// What GET_CONSUMER_RUNNING_INFO reports (admin `consumerStatus`):
+    /// process queues, status, properties. The instance adds the
+    /// subscriptions and its own properties. Default: nothing more.
+    fn running_info(&self) -> ConsumerRunningInfo {
+        ConsumerRunningInfo::default()
+    }
 }
