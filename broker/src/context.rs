@@ -69,11 +69,9 @@ impl BrokerContext {
         std::fs::create_dir_all(&dir).map_err(|e| BrokerError::io(dir.display().to_string(), e))?;
         let store = MessageStore::open(config.store.clone())?;
         let topics = TopicConfigManager::load(&dir, &config)?;
-        let subscriptions =
-            SubscriptionGroupManager::load(&dir).map_err(|e| BrokerError::System(e.to_string()))?;
+        let subscriptions = SubscriptionGroupManager::load(&dir)?;
         subscriptions.set_auto_create(config.auto_create_subscription_group);
-        let offsets =
-            ConsumerOffsetManager::load(&dir).map_err(|e| BrokerError::System(e.to_string()))?;
+        let offsets = ConsumerOffsetManager::load(&dir)?;
         let store_host = config.store_host();
         let broker_addr = config.broker_addr();
         let uniq_ids = UniqIdGenerator::new(store_host.ip(), std::process::id(), 0);

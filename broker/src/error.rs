@@ -37,6 +37,9 @@ pub enum BrokerError {
         /// Cause.
         source: std::io::Error,
     },
+    /// A JSON config file (topics, groups, offsets) cannot be read or written.
+    #[error("{0}")]
+    JsonFile(#[from] crate::json_file::ConfigFileError),
     /// A file or socket operation failed.
     #[error("i/o error on {what}: {source}")]
     Io {
@@ -116,6 +119,7 @@ impl BrokerError {
             BrokerError::SubscriptionParseFailed(_) => response::SUBSCRIPTION_PARSE_FAILED,
             BrokerError::Config { .. }
             | BrokerError::ConfigFile { .. }
+            | BrokerError::JsonFile(_)
             | BrokerError::Io { .. }
             | BrokerError::Store(_)
             | BrokerError::Header(_)
@@ -134,6 +138,14 @@ impl BrokerError {
             _ => self.to_string(),
         };
         RemotingCommand::error(self.code(), remark)
+    }
+
+    /// A request code routed to a processor that does not serve it (a
+    /// router/processor `CODES` mismatch, never a client's fault alone).
+    pub fn not_served(code: i32, processor: &str) -> Self {
+        BrokerError::System(format!(
+            "request code {code} is not served by the {processor} processor"
+        ))
     }
 
     /// Wraps an I/O error with what was being done.

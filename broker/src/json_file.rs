@@ -222,6 +222,29 @@ impl TrackedFile {
         Ok(())
     }
 
+    /// Encodes with `encode` (content and the change count it reflects) and
+    /// writes now (blocking; shutdown and tests).
+    pub fn persist_with(
+        &self,
+        encode: impl FnOnce() -> Result<(Vec<u8>, u64), ConfigFileError>,
+    ) -> Result<(), ConfigFileError> {
+        let (bytes, version) = encode()?;
+        self.write(version, &bytes)
+    }
+
+    /// Like [`TrackedFile::persist_with`], but only when the content changed
+    /// since it was last written, and with the fsync on the blocking pool.
+    pub async fn persist_if_dirty_with(
+        &self,
+        encode: impl FnOnce() -> Result<(Vec<u8>, u64), ConfigFileError>,
+    ) -> Result<(), ConfigFileError> {
+        if !self.is_dirty() {
+            return Ok(());
+        }
+        let (bytes, version) = encode()?;
+        self.write_async(version, bytes).await
+    }
+
     /// An encode error for this file.
     pub fn encode_error(&self, source: BodyError) -> ConfigFileError {
         ConfigFileError::Encode {

@@ -191,17 +191,12 @@ impl ConsumerOffsetManager {
 
     /// Writes the table to disk now (blocking; used at shutdown and in tests).
     pub fn persist(&self) -> Result<(), ConfigFileError> {
-        let (bytes, version) = self.encode()?;
-        self.file.write(version, &bytes)
+        self.file.persist_with(|| self.encode())
     }
 
     /// Writes the table if it changed, with the fsync on the blocking pool.
     pub async fn persist_if_dirty(&self) -> Result<(), ConfigFileError> {
-        if !self.is_dirty() {
-            return Ok(());
-        }
-        let (bytes, version) = self.encode()?;
-        self.file.write_async(version, bytes).await
+        self.file.persist_if_dirty_with(|| self.encode()).await
     }
 
     /// Persists every `interval` (RocketMQ: 5 s) while the table changes,

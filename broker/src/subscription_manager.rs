@@ -182,18 +182,13 @@ impl SubscriptionGroupManager {
 
     /// Writes the table now (blocking; shutdown and tests).
     pub fn persist(&self) -> Result<(), ConfigFileError> {
-        let (bytes, version) = self.encode()?;
-        self.file.write(version, &bytes)
+        self.file.persist_with(|| self.encode())
     }
 
     /// Writes the table if it changed, fsync on the blocking pool (admin
     /// processors await this after a change).
     pub async fn persist_if_dirty(&self) -> Result<(), ConfigFileError> {
-        if !self.is_dirty() {
-            return Ok(());
-        }
-        let (bytes, version) = self.encode()?;
-        self.file.write_async(version, bytes).await
+        self.file.persist_if_dirty_with(|| self.encode()).await
     }
 
     /// Persists every `interval` while the table changes (auto-created

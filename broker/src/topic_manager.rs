@@ -18,6 +18,7 @@ use protocol::body::route::{
 use protocol::body::JsonBody;
 use tokio::sync::Notify;
 
+use crate::clock::now_ms;
 use crate::config::BrokerConfig;
 use crate::error::BrokerError;
 use crate::json_file::JsonFile;
@@ -69,6 +70,13 @@ pub fn dlq_topic(group: &str) -> String {
     format!("{DLQ_GROUP_TOPIC_PREFIX}{group}")
 }
 
+/// Whether `name` uses only the characters RocketMQ allows in topic and
+/// group names: `^[%|a-zA-Z0-9_-]+$` (emptiness is checked separately).
+pub fn is_legal_name(name: &str) -> bool {
+    name.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '%' | '|' | '_' | '-'))
+}
+
 /// Checks a topic name as Java's `TopicValidator.validateTopic`: not blank,
 /// only `%|a-zA-Z0-9_-`, at most 127 bytes (255 for retry/DLQ topics).
 pub fn validate_topic(topic: &str) -> Result<(), BrokerError> {
@@ -77,8 +85,7 @@ pub fn validate_topic(topic: &str) -> Result<(), BrokerError> {
             "The specified topic is blank.".into(),
         ));
     }
-    let legal = |c: char| c.is_ascii_alphanumeric() || matches!(c, '%' | '|' | '_' | '-');
-    if !topic.chars().all(legal) {
+    if !is_legal_name(topic) {
         return Err(BrokerError::InvalidTopic(format!(
             "The specified topic[{topic}] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$"
         )));
@@ -145,9 +152,7 @@ impl TopicConfigManager {
         for tc in system {
             table.topics.insert(tc.topic_name.clone(), Arc::new(tc));
         }
-        let loaded = file
-            .load(TopicConfigSerializeWrapper::from_json)
-            .map_err(|e| BrokerError::System(e.to_string()))?;
+        let loaded = file.load(TopicConfigSerializeWrapper::from_json)?;
         if let Some(wrapper) = loaded {
             table.version = wrapper.data_version;
             for (name, mut tc) in wrapper.topic_config_table {
@@ -334,21 +339,27 @@ impl TopicConfigManager {
         let snapshot = self.snapshot();
         self.file
             .store(0, &snapshot.to_json())
-            .map_err(|e| BrokerError::System(e.to_string()))
+            .map_err(BrokerError::from)
     }
 
     /// Persists off the runtime threads and wakes the registration service.
     async fn after_change(&self) -> Result<(), BrokerError> {
-        let snapshot = self.snapshot();
-        let version = snapshot.data_version.counter.max(0) as u64;
-        let result = self
-            .file
-            .store_async(version, snapshot.to_json())
-            .await
-            .map_err(|e| BrokerError::System(e.to_string()));
+        let result = self.persist_async().await;
         // One stored permit: a change during a registration round is not lost.
         self.changed.notify_one();
         result
+    }
+
+    /// Writes the current table on the blocking pool. The DataVersion
+    /// counter is the write's version, so a slower write of an older
+    /// snapshot never overwrites a newer one.
+    async fn persist_async(&self) -> Result<(), BrokerError> {
+        let snapshot = self.snapshot();
+        let version = u64::try_from(snapshot.data_version.counter).unwrap_or(0);
+        self.file
+            .store_async(version, snapshot.to_json())
+            .await
+            .map_err(BrokerError::from)
     }
 
     /// Marks the topics named in the name server's ORDER_TOPIC_CONFIG table
@@ -376,9 +387,7 @@ impl TopicConfigManager {
             changed
         };
         if changed {
-            let snapshot = self.snapshot();
-            let version = snapshot.data_version.counter.max(0) as u64;
-            if let Err(e) = self.file.store_async(version, snapshot.to_json()).await {
+            if let Err(e) = self.persist_async().await {
                 tracing::warn!(error = %e, "cannot persist topics.json");
             }
         }
@@ -430,24 +439,6 @@ fn system_topics(cfg: &BrokerConfig) -> Vec<TopicConfig> {
     v.push(TopicConfig::new(TRANS_HALF_TOPIC, 1, 1, PERM_RW));
     v.push(TopicConfig::new(TRANS_OP_HALF_TOPIC, 1, 1, PERM_RW));
     v
-}
-
-/// Milliseconds since the Unix epoch.
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-/// Whether `perm` lets producers write (re-exported for processors).
-pub fn perm_writeable(perm: i32) -> bool {
-    perm & PERM_WRITE == PERM_WRITE
-}
-
-/// Whether `perm` lets consumers read.
-pub fn perm_readable(perm: i32) -> bool {
-    perm & PERM_READ == PERM_READ
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use super::admin_stats::{self, RuntimeStats};
 use crate::clock::now_ms;
 use crate::context::BrokerContext;
 use crate::error::{into_response, BrokerError};
-use crate::topic_manager::validate_topic;
+use crate::topic_manager::{is_legal_name, validate_topic};
 
 /// The request codes this processor serves.
 pub const CODES: &[i32] = &[
@@ -175,15 +175,11 @@ impl AdminProcessor {
             .subscriptions
             .persist_if_dirty()
             .await
-            .map_err(|e| BrokerError::System(e.to_string()))
+            .map_err(BrokerError::from)
     }
 
     fn all_group_config(&self) -> Result<RemotingCommand, BrokerError> {
-        let (body, _) = self
-            .ctx
-            .subscriptions
-            .encode()
-            .map_err(|e| BrokerError::System(e.to_string()))?;
+        let (body, _) = self.ctx.subscriptions.encode()?;
         Ok(RemotingCommand::success().with_body(body))
     }
 
@@ -262,8 +258,7 @@ fn validate_group(group: &str) -> Result<(), BrokerError> {
             "the group name is blank".into(),
         ));
     }
-    let legal = |c: char| c.is_ascii_alphanumeric() || matches!(c, '%' | '|' | '_' | '-');
-    if !group.chars().all(legal) {
+    if !is_legal_name(group) {
         return Err(BrokerError::InvalidParameter(format!(
             "the group name [{group}] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$"
         )));
@@ -304,9 +299,7 @@ impl Processor for AdminProcessor {
                     admin_stats::producer_connections(ctx, &req)
                 }
                 request::QUERY_TOPIC_CONSUME_BY_WHO => admin_stats::consumed_by(ctx, &req),
-                code => Err(BrokerError::System(format!(
-                    "request code {code} is not served by the admin processor"
-                ))),
+                code => Err(BrokerError::not_served(code, "admin")),
             };
             Some(into_response(result))
         })

@@ -136,9 +136,7 @@ impl Processor for ClientProcessor {
                 request::HEART_BEAT => self.heartbeat(conn, &req).await,
                 request::UNREGISTER_CLIENT => self.unregister(conn, &req),
                 request::GET_CONSUMER_LIST_BY_GROUP => self.consumer_list(&req),
-                code => Err(BrokerError::System(format!(
-                    "request code {code} is not served by the client processor"
-                ))),
+                code => Err(BrokerError::not_served(code, "client")),
             };
             Some(into_response(result))
         })

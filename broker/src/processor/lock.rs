@@ -70,9 +70,7 @@ impl Processor for LockProcessor {
             let result = match req.code {
                 request::LOCK_BATCH_MQ => self.lock(&req),
                 request::UNLOCK_BATCH_MQ => self.unlock(&req),
-                code => Err(BrokerError::System(format!(
-                    "request code {code} is not served by the lock processor"
-                ))),
+                code => Err(BrokerError::not_served(code, "lock")),
             };
             Some(into_response(result))
         })

@@ -136,11 +136,7 @@ impl OffsetProcessor {
     }
 
     fn all_consumer_offsets(&self) -> Result<RemotingCommand, BrokerError> {
-        let (body, _) = self
-            .ctx
-            .offsets
-            .encode()
-            .map_err(|e| BrokerError::System(e.to_string()))?;
+        let (body, _) = self.ctx.offsets.encode()?;
         Ok(RemotingCommand::success().with_body(body))
     }
 }
@@ -213,9 +209,7 @@ impl Processor for OffsetProcessor {
                 request::GET_MIN_OFFSET => self.min_offset(&req),
                 request::GET_EARLIEST_MSG_STORETIME => self.earliest_time(&req),
                 request::GET_ALL_CONSUMER_OFFSET => self.all_consumer_offsets(),
-                code => Err(BrokerError::System(format!(
-                    "request code {code} is not served by the offset processor"
-                ))),
+                code => Err(BrokerError::not_served(code, "offset")),
             };
             Some(into_response(result))
         })

@@ -98,9 +98,7 @@ impl Processor for QueryProcessor {
             let result = match req.code {
                 request::QUERY_MESSAGE => self.query_message(&req),
                 request::VIEW_MESSAGE_BY_ID => self.view_message(&req),
-                code => Err(BrokerError::System(format!(
-                    "request code {code} is not served by the query processor"
-                ))),
+                code => Err(BrokerError::not_served(code, "query")),
             };
             Some(into_response(result))
         })

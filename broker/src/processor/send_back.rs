@@ -88,7 +88,8 @@ fn retry_copy(
     queue_id: i32,
     header_origin_id: Option<&str>,
 ) -> MessageToStore {
-    let reconsume_times = old.reconsume_times + 1;
+    // Stored data: a corrupt RECONSUMETIMES must not overflow.
+    let reconsume_times = old.reconsume_times.saturating_add(1);
     let origin_id = old
         .property(props::ORIGIN_MESSAGE_ID)
         .filter(|s| !s.trim().is_empty())
