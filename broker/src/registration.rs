@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use parking_lot::Mutex;
-use protocol::body::route::{KVTable, RegisterBrokerBody, TopicConfig};
+use protocol::body::route::{register_body_crc32, KVTable, RegisterBrokerBody, TopicConfig};
 use protocol::body::JsonBody;
 use protocol::code::{request, response};
 use protocol::header::namesrv::{RegisterBrokerRequestHeader, UnregisterBrokerRequestHeader};
@@ -134,10 +134,12 @@ pub async fn register_all(ctx: &BrokerContext) -> usize {
         cluster_name: id.cluster_name.clone(),
         ha_server_addr: id.ha_server_addr.clone(),
         broker_id: id.broker_id,
-        heartbeat_timeout_millis: id.heartbeat_timeout.map(|t| t as i64),
+        heartbeat_timeout_millis: id
+            .heartbeat_timeout
+            .map(|t| i64::try_from(t).unwrap_or(i64::MAX)),
         enable_acting_master: Some(false),
         compressed: Some(false),
-        body_crc32: Some(crc32(&body)),
+        body_crc32: Some(register_body_crc32(&body)),
     };
     let body = bytes::Bytes::from(body);
     let calls = id.namesrvs.iter().map(|addr| {
@@ -221,9 +223,4 @@ pub async fn run(ctx: Arc<BrokerContext>, stop: CancellationToken) {
         }
         register_all(&ctx).await;
     }
-}
-
-/// CRC32 of a register body as Java's `UtilAll.crc32` (masked to 31 bits).
-fn crc32(body: &[u8]) -> i32 {
-    (crc32fast::hash(body) & 0x7FFF_FFFF) as i32
 }

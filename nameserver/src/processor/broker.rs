@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use protocol::body::fastjson::JsonBody;
-use protocol::body::route::{DataVersion, RegisterBrokerBody};
+use protocol::body::route::{register_body_crc32, DataVersion, RegisterBrokerBody};
 use protocol::code::response;
 use protocol::header::namesrv::{
     BrokerHeartbeatRequestHeader, QueryDataVersionRequestHeader, QueryDataVersionResponseHeader,
@@ -23,7 +23,7 @@ const ZONE_NAME_FIELD: &str = "__ZONE_NAME";
 pub(super) fn register(ns: &NameServer, conn: &Arc<Connection>, req: &RemotingCommand) -> Reply {
     let h: RegisterBrokerRequestHeader = req.header()?;
     if let Some(expected) = h.body_crc32.filter(|c| *c != 0) {
-        let actual = (crc32fast::hash(&req.body) & 0x7FFF_FFFF) as i32;
+        let actual = register_body_crc32(&req.body);
         if actual != expected {
             tracing::warn!(broker = %h.broker_addr, expected, actual, "register body crc32 mismatch");
             return Ok(RemotingCommand::error(

@@ -244,6 +244,14 @@ const MAX_INFLATED_BODY: u64 = 64 * 1024 * 1024;
 
 impl JsonBody for RegisterBrokerBody {}
 
+/// The `bodyCrc32` header value of a REGISTER_BROKER body: CRC32 masked to
+/// 31 bits, as Java's `UtilAll.crc32`. The broker computes it over the bytes
+/// it sends; the name server over the bytes it received (before inflating).
+pub fn register_body_crc32(body: &[u8]) -> i32 {
+    // The mask keeps the value within i32's positive range: the cast is exact.
+    (crc32fast::hash(body) & 0x7FFF_FFFF) as i32
+}
+
 impl RegisterBrokerBody {
     /// Encodes as JSON, or in the deflated binary form when `compress`.
     pub fn encode(&self, compress: bool) -> Result<Vec<u8>, BodyError> {
