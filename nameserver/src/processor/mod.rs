@@ -121,13 +121,37 @@ impl NameServer {
     }
 }
 
+/// Request codes whose handling writes a file (KV config, namesrv config).
+fn writes_files(code: i32) -> bool {
+    matches!(
+        code,
+        request::PUT_KV_CONFIG | request::DELETE_KV_CONFIG | request::UPDATE_NAMESRV_CONFIG
+    )
+}
+
+/// Runs `f`, which does blocking file I/O, so that it does not stall the
+/// other tasks of a multi-thread runtime's worker (`block_in_place` hands
+/// them to another worker). A current-thread runtime (tests) runs it inline:
+/// there is no other worker to hand over to.
+fn on_blocking_worker<T>(f: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
 impl Processor for NameServer {
     fn process<'a>(
         &'a self,
         conn: &'a Arc<Connection>,
         request: RemotingCommand,
     ) -> BoxFuture<'a, Option<RemotingCommand>> {
-        let reply = self.handle(conn, &request);
+        let reply = if writes_files(request.code) {
+            on_blocking_worker(|| self.handle(conn, &request))
+        } else {
+            self.handle(conn, &request)
+        };
         Box::pin(std::future::ready(Some(reply)))
     }
 
