@@ -11,6 +11,17 @@ use tokio::task::JoinHandle;
 use crate::process::{find_binary, ChildProcess};
 use crate::HarnessError;
 
+/// A GET_ROUTEINFO_BY_TOPIC request for `topic` (default JSON form).
+pub fn route_request(topic: &str) -> protocol::RemotingCommand {
+    protocol::RemotingCommand::request(
+        protocol::code::request::GET_ROUTEINFO_BY_TOPIC,
+        &protocol::header::namesrv::GetRouteInfoRequestHeader {
+            topic: topic.into(),
+            accept_standard_json_only: None,
+        },
+    )
+}
+
 /// What `mqnamesrv` prints once it serves.
 pub const BOOT_LINE: &str = "The Name Server boot success. serializeType=JSON";
 

@@ -5,20 +5,9 @@
 
 use std::time::Duration;
 
+use harness::namesrv::route_request;
 use harness::{connect, Cluster, FakeBroker, Mode, RPC_TIMEOUT};
-use protocol::code::{request, response};
-use protocol::header::namesrv::GetRouteInfoRequestHeader;
-use protocol::RemotingCommand;
-
-fn route_request(topic: &str) -> RemotingCommand {
-    RemotingCommand::request(
-        request::GET_ROUTEINFO_BY_TOPIC,
-        &GetRouteInfoRequestHeader {
-            topic: topic.into(),
-            accept_standard_json_only: None,
-        },
-    )
-}
+use protocol::code::response;
 
 #[tokio::test]
 async fn child_nameservers_serve_survive_a_peer_kill_and_stop_on_sigterm() {

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use harness::namesrv::route_request;
 use harness::{connect, wait_until, Cluster, FakeBroker, RPC_TIMEOUT};
 use protocol::body::fastjson::JsonBody;
 use protocol::body::route::{ClusterInfo, KVTable, TopicList, TopicRouteData, PERM_READ, PERM_RW};
@@ -17,16 +18,6 @@ const CLUSTER: &str = "DefaultCluster";
 
 async fn call(conn: &Arc<Connection>, cmd: RemotingCommand) -> RemotingCommand {
     conn.invoke(cmd, RPC_TIMEOUT).await.expect("response")
-}
-
-fn route_request(topic: &str) -> RemotingCommand {
-    RemotingCommand::request(
-        request::GET_ROUTEINFO_BY_TOPIC,
-        &GetRouteInfoRequestHeader {
-            topic: topic.into(),
-            accept_standard_json_only: None,
-        },
-    )
 }
 
 async fn route(conn: &Arc<Connection>, topic: &str) -> Option<TopicRouteData> {
