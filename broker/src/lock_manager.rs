@@ -120,6 +120,10 @@ impl QueueLockManager {
             }
             ok.insert(mq.clone());
         }
+        if locks.is_empty() {
+            // An empty request must not leave an entry behind.
+            groups.remove(group);
+        }
         ok
     }
 

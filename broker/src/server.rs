@@ -18,7 +18,8 @@ use crate::context::BrokerContext;
 use crate::error::BrokerError;
 use crate::{processor, registration};
 
-/// How often expired client channels are dropped (Java: 10 s).
+/// How often expired client channels (and expired queue locks) are dropped
+/// (Java: 10 s).
 const CLIENT_SCAN_INTERVAL: Duration = Duration::from_secs(10);
 
 /// A running broker. Dropping it without [`Broker::shutdown`] stops serving
@@ -186,6 +187,27 @@ fn spawn_services(ctx: &Arc<BrokerContext>, stop: &CancellationToken) -> Vec<Joi
             ctx.clients
                 .run_expiry_scan(CLIENT_SCAN_INTERVAL, stop.cancelled())
                 .await
+        }));
+    }
+    {
+        // Lock requests name any group and queue: drop dead entries so the
+        // table does not grow with every client that ever locked.
+        let (ctx, stop) = (ctx.clone(), stop.clone());
+        v.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(CLIENT_SCAN_INTERVAL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await;
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = tick.tick() => {
+                        let n = ctx.locks.remove_expired();
+                        if n > 0 {
+                            tracing::debug!(removed = n, "expired queue locks dropped");
+                        }
+                    }
+                }
+            }
         }));
     }
     v
