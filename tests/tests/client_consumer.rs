@@ -48,3 +48,15 @@ async fn offsets_survive_consumer_restarts() {
     let cluster = Cluster::builder().brokers(1).start().await.unwrap();
     s::offsets_survive_restart(cluster.namesrv_addr(0)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconsume_later_redelivers_through_the_retry_topic() {
+    let cluster = Cluster::builder().brokers(1).start().await.unwrap();
+    s::reconsume_later_redelivers(cluster.namesrv_addr(0)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orderly_suspend_redelivers_in_order() {
+    let cluster = Cluster::builder().brokers(1).start().await.unwrap();
+    s::orderly_suspend_redelivers_in_order(cluster.namesrv_addr(0)).await;
+}

@@ -66,3 +66,17 @@ async fn peer_offsets_survive_consumer_restarts() {
         s::offsets_survive_restart(&ns).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_reconsume_later_redelivers_through_the_retry_topic() {
+    if let Some(ns) = peer() {
+        s::reconsume_later_redelivers(&ns).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_orderly_suspend_redelivers_in_order() {
+    if let Some(ns) = peer() {
+        s::orderly_suspend_redelivers_in_order(&ns).await;
+    }
+}

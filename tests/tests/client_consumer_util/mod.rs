@@ -39,6 +39,8 @@ pub struct Got {
     pub offset: i64,
     /// The `key` user property (orderly tests).
     pub key: Option<String>,
+    /// Deliveries before this one (retries).
+    pub reconsume_times: i32,
 }
 
 /// Every delivery of a test, in arrival order.
@@ -193,6 +195,7 @@ fn got(member: usize, m: &MessageExt) -> Got {
         queue_id: m.queue_id,
         offset: m.queue_offset,
         key: m.property("key").map(str::to_owned),
+        reconsume_times: m.reconsume_times,
     }
 }
 
@@ -649,4 +652,101 @@ pub async fn offsets_survive_restart(namesrv: &str) {
         second.iter().all(|i| *i >= 500),
         "an already-consumed message came again"
     );
+}
+
+/// A message whose listener asks for `ReconsumeLater` comes back (through
+/// the group's retry topic) with its original topic, body and properties
+/// and a higher reconsume count; the others are not redelivered.
+pub async fn reconsume_later_redelivers(namesrv: &str) {
+    const N: usize = 60;
+    let topic = unique("CT_retry");
+    create_topic(namesrv, &topic, 2).await;
+    let p = producer(namesrv).await;
+    send_all(&p, (0..N).map(|i| message(&topic, "R", i)).collect()).await;
+
+    let log: Log = Arc::default();
+    let c = DefaultMQPushConsumer::with_config(push_config(namesrv, &unique("CG_retry")));
+    c.subscribe(&topic, "*").expect("subscribe");
+    let l = log.clone();
+    c.register_message_listener_concurrently(move |msgs, ctx| {
+        let mut l = lock(&l);
+        let mut status = ConsumeConcurrentlyStatus::ConsumeSuccess;
+        for m in msgs {
+            let g = got(0, m);
+            if g.idx % 3 == 0 && g.reconsume_times == 0 {
+                status = ConsumeConcurrentlyStatus::ReconsumeLater;
+            }
+            l.push(g);
+        }
+        // Shortest delay level (1 s), for brokers that delay retries.
+        ctx.delay_level_when_next_consume = 1;
+        status
+    });
+    c.start().await.expect("consumer starts");
+    let retried = N / 3;
+    wait_for("the retried messages", Duration::from_secs(60), || async {
+        lock(&log).iter().filter(|g| g.reconsume_times > 0).count() >= retried
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    c.shutdown().await;
+    p.shutdown().await;
+    let l = lock(&log);
+    assert_eq!(l.len(), N + retried, "each failed message comes back once");
+    for g in l.iter().filter(|g| g.reconsume_times > 0) {
+        assert_eq!(g.idx % 3, 0, "only failed messages are redelivered");
+        assert_eq!(g.reconsume_times, 1);
+        assert_eq!(g.topic, topic, "the original topic is restored");
+        assert_eq!(g.body, body(g.idx).as_bytes());
+        assert_eq!(g.tags.as_deref(), Some("R"));
+    }
+    let all: BTreeSet<usize> = l.iter().map(|g| g.idx).collect();
+    assert_eq!(all, (0..N).collect::<BTreeSet<_>>());
+}
+
+/// An orderly listener that suspends its queue gets the same messages
+/// again, still in order, before any later one.
+pub async fn orderly_suspend_redelivers_in_order(namesrv: &str) {
+    const N: usize = 40;
+    let topic = unique("CT_suspend");
+    create_topic(namesrv, &topic, 1).await;
+    let p = producer(namesrv).await;
+    for i in 0..N {
+        p.send(message(&topic, "S", i)).await.expect("send");
+    }
+    let log: Log = Arc::default();
+    let mut cfg = push_config(namesrv, &unique("CG_suspend"));
+    cfg.suspend_current_queue_time = Duration::from_millis(100);
+    let c = DefaultMQPushConsumer::with_config(cfg);
+    c.subscribe(&topic, "*").expect("subscribe");
+    let l = log.clone();
+    let suspended = Arc::new(Mutex::new(BTreeSet::new()));
+    c.register_message_listener_orderly(move |msgs, _ctx| {
+        let mut l = lock(&l);
+        for m in msgs {
+            let g = got(0, m);
+            let idx = g.idx;
+            l.push(g);
+            if idx % 10 == 5 && suspended.lock().expect("lock").insert(idx) {
+                return ConsumeOrderlyStatus::SuspendCurrentQueueAMoment;
+            }
+        }
+        ConsumeOrderlyStatus::Success
+    });
+    c.start().await.expect("consumer starts");
+    wait_for("every message", Duration::from_secs(30), || async {
+        distinct(&log, None).len() >= N
+    })
+    .await;
+    c.shutdown().await;
+    p.shutdown().await;
+    let order: Vec<usize> = lock(&log).iter().map(|g| g.idx).collect();
+    let mut expect = Vec::new();
+    for i in 0..N {
+        expect.push(i);
+        if i % 10 == 5 {
+            expect.push(i);
+        }
+    }
+    assert_eq!(order, expect, "suspended messages come again, in order");
 }
