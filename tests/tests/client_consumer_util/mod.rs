@@ -673,7 +673,7 @@ pub async fn reconsume_later_redelivers(namesrv: &str) {
         let mut status = ConsumeConcurrentlyStatus::ConsumeSuccess;
         for m in msgs {
             let g = got(0, m);
-            if g.idx % 3 == 0 && g.reconsume_times == 0 {
+            if g.idx.is_multiple_of(3) && g.reconsume_times == 0 {
                 status = ConsumeConcurrentlyStatus::ReconsumeLater;
             }
             l.push(g);
