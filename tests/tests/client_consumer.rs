@@ -60,3 +60,9 @@ async fn orderly_suspend_redelivers_in_order() {
     let cluster = Cluster::builder().brokers(1).start().await.unwrap();
     s::orderly_suspend_redelivers_in_order(cluster.namesrv_addr(0)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lite_pull_subscribed_members_split_queues_and_auto_commit() {
+    let cluster = Cluster::builder().brokers(1).start().await.unwrap();
+    s::lite_pull_subscribe_group(cluster.namesrv_addr(0)).await;
+}

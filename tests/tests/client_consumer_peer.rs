@@ -80,3 +80,10 @@ async fn peer_orderly_suspend_redelivers_in_order() {
         s::orderly_suspend_redelivers_in_order(&ns).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_lite_pull_subscribed_members_split_queues_and_auto_commit() {
+    if let Some(ns) = peer() {
+        s::lite_pull_subscribe_group(&ns).await;
+    }
+}
