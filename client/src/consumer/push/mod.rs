@@ -273,23 +273,34 @@ impl PushCore {
     /// Makes `target` the set of consumed queues of `topic`: drops first,
     /// then takes (orderly: only queues whose broker lock it gets).
     async fn apply_assignment(&self, topic: &str, target: &BTreeSet<MessageQueue>) {
-        let (mut to_drop, to_take) = {
+        let (mut to_drop, _) = {
             let table = self.table.lock();
             let current = table.keys().filter(|mq| mq.topic == topic);
             rebalance::diff(current, target)
         };
-        // A queue whose pull loop died is re-created.
-        let expired: Vec<MessageQueue> = self
+        // A queue whose pull loop died, or left dropped by an unfinished
+        // earlier drop, is given up and taken afresh.
+        let stale: Vec<MessageQueue> = self
             .table
             .lock()
             .iter()
-            .filter(|(mq, e)| mq.topic == topic && target.contains(*mq) && e.pq.is_pull_expired())
+            .filter(|(mq, e)| {
+                mq.topic == topic
+                    && target.contains(*mq)
+                    && (e.pq.is_pull_expired() || e.pq.is_dropped())
+            })
             .map(|(mq, _)| mq.clone())
             .collect();
-        to_drop.extend(expired);
+        to_drop.extend(stale);
         for mq in &to_drop {
             self.drop_queue(mq).await;
         }
+        // Taken only after every drop (and against what is left).
+        let (_, to_take) = {
+            let table = self.table.lock();
+            let current = table.keys().filter(|mq| mq.topic == topic);
+            rebalance::diff(current, target)
+        };
         for mq in to_take {
             if self.is_stopping() {
                 return;
