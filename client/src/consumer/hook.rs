@@ -4,6 +4,7 @@
 
 use std::sync::{Arc, Weak};
 
+use protocol::body::ConsumerRunningInfo;
 use protocol::net::BoxFuture;
 
 use crate::consumer::lite::LiteCore;
@@ -72,6 +73,13 @@ impl ConsumerHook for PushHook {
             }
         })
     }
+
+    fn running_info(&self) -> ConsumerRunningInfo {
+        self.core
+            .upgrade()
+            .map(|c| c.running_info())
+            .unwrap_or_default()
+    }
 }
 
 /// A lite-pull consumer as the client instance sees it.
@@ -131,5 +139,12 @@ impl ConsumerHook for LiteHook {
                 core.persist_offsets(false).await;
             }
         })
+    }
+
+    fn running_info(&self) -> ConsumerRunningInfo {
+        self.core
+            .upgrade()
+            .map(|c| c.running_info())
+            .unwrap_or_default()
     }
 }

@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use parking_lot::Mutex;
+use protocol::body::ProcessQueueInfo;
 use protocol::message::properties::MAX_OFFSET;
 
 use crate::message::MessageExt;
@@ -338,6 +339,39 @@ impl ProcessQueue {
         &self.consume_lock
     }
 
+    /// The queue's state as admin tools show it (GET_CONSUMER_RUNNING_INFO);
+    /// timestamps in ms since the epoch.
+    pub fn info(&self, commit_offset: i64) -> ProcessQueueInfo {
+        let inner = self.inner.lock();
+        let first = |m: &BTreeMap<i64, Slot>| m.keys().next().copied().unwrap_or(0);
+        let last = |m: &BTreeMap<i64, Slot>| m.keys().next_back().copied().unwrap_or(0);
+        let now = now_ms();
+        let epoch_now = crate::consumer::rebalance::epoch_ms();
+        let epoch = |t: u64| {
+            if t == 0 {
+                0
+            } else {
+                epoch_now - now.saturating_sub(t) as i64
+            }
+        };
+        ProcessQueueInfo {
+            cached_msg_count: inner.pending.len() as i32,
+            cached_msg_max_offset: last(&inner.pending),
+            cached_msg_min_offset: first(&inner.pending),
+            cached_msg_size_in_mib: (self.msg_size() / (1024 * 1024)) as i32,
+            commit_offset,
+            droped: self.is_dropped(),
+            last_consume_timestamp: epoch(self.last_consume_ms.load(Ordering::Relaxed)),
+            last_lock_timestamp: epoch(self.last_lock_ms.load(Ordering::Relaxed)),
+            last_pull_timestamp: epoch(self.last_pull_ms.load(Ordering::Relaxed)),
+            locked: self.is_locked(),
+            transaction_msg_count: inner.taken.len() as i32,
+            transaction_msg_max_offset: last(&inner.taken),
+            transaction_msg_min_offset: first(&inner.taken),
+            try_unlock_times: 0,
+        }
+    }
+
     /// Whether there is anything cached.
     pub fn is_empty(&self) -> bool {
         self.msg_count() == 0
@@ -391,6 +425,30 @@ mod tests {
         assert_eq!(pq.commit(), -1);
         assert!(pq.put_messages(vec![msg(6, 1)]), "ownership was released");
         assert_eq!(pq.msg_size(), 1);
+    }
+
+    #[test]
+    fn running_info_snapshot() {
+        let pq = ProcessQueue::new();
+        pq.put_messages((3..8).map(|o| msg(o, 10)).collect());
+        let taken = pq.take_messages(2);
+        assert_eq!(taken.len(), 2);
+        pq.set_locked(true);
+        let info = pq.info(3);
+        assert_eq!(
+            (
+                info.cached_msg_count,
+                info.cached_msg_min_offset,
+                info.cached_msg_max_offset
+            ),
+            (3, 5, 7)
+        );
+        assert_eq!(
+            (info.transaction_msg_count, info.transaction_msg_min_offset),
+            (2, 3)
+        );
+        assert!(info.locked && !info.droped && info.commit_offset == 3);
+        assert!(info.last_lock_timestamp > 1_600_000_000_000, "epoch ms");
     }
 
     #[test]

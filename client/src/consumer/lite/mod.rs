@@ -14,6 +14,7 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
+use protocol::body::ConsumerRunningInfo;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -321,6 +322,28 @@ impl LiteCore {
 
     pub(crate) fn cached_msgs(&self) -> usize {
         self.cached_msgs.load(Ordering::Acquire)
+    }
+
+    /// Prefetch queues and settings for GET_CONSUMER_RUNNING_INFO.
+    pub(crate) fn running_info(&self) -> ConsumerRunningInfo {
+        let mut info = ConsumerRunningInfo::default();
+        for (mq, q) in self.queues.lock().iter() {
+            let consumed = q.state.lock().consume_offset;
+            info.mq_table.insert(mq.clone(), q.pq.info(consumed));
+        }
+        let c = &self.cfg;
+        let props: [(&str, String); 5] = [
+            ("PROP_CONSUMEORDERLY", "false".to_owned()),
+            ("PROP_CONSUME_TYPE", "CONSUME_ACTIVELY".to_owned()),
+            ("autoCommit", c.auto_commit.to_string()),
+            ("pullBatchSize", c.pull_batch_size.to_string()),
+            ("messageModel", c.message_model.to_string()),
+        ];
+        for (k, v) in props {
+            info.properties
+                .insert(k.to_owned(), serde_json::Value::String(v));
+        }
+        info
     }
 
     pub(crate) async fn poll(&self, timeout: Duration) -> Vec<MessageExt> {

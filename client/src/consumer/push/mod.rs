@@ -24,6 +24,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use parking_lot::{Mutex, RwLock};
+use protocol::body::ConsumerRunningInfo;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
@@ -233,6 +234,41 @@ impl PushCore {
 
     pub(crate) fn process_queue(&self, mq: &MessageQueue) -> Option<Arc<ProcessQueue>> {
         self.table.lock().get(mq).map(|e| e.pq.clone())
+    }
+
+    /// Process queues and settings for GET_CONSUMER_RUNNING_INFO.
+    pub(crate) fn running_info(&self) -> ConsumerRunningInfo {
+        let offsets = self.offset_store.clone_offset_table(None);
+        let mut info = ConsumerRunningInfo::default();
+        for (mq, e) in self.table.lock().iter() {
+            let commit = offsets.get(mq).copied().unwrap_or(-1);
+            info.mq_table.insert(mq.clone(), e.pq.info(commit));
+        }
+        let c = &self.cfg;
+        let props: [(&str, String); 8] = [
+            ("PROP_CONSUMEORDERLY", self.is_orderly().to_string()),
+            ("PROP_CONSUME_TYPE", "CONSUME_PASSIVELY".to_owned()),
+            (
+                "PROP_THREADPOOL_CORE_SIZE",
+                c.consume_thread_max.to_string(),
+            ),
+            ("consumeThreadMax", c.consume_thread_max.to_string()),
+            ("pullBatchSize", c.pull_batch_size.to_string()),
+            (
+                "consumeMessageBatchMaxSize",
+                c.consume_message_batch_max_size.to_string(),
+            ),
+            (
+                "pullThresholdForQueue",
+                c.pull_threshold_for_queue.to_string(),
+            ),
+            ("messageModel", c.message_model.to_string()),
+        ];
+        for (k, v) in props {
+            info.properties
+                .insert(k.to_owned(), serde_json::Value::String(v));
+        }
+        info
     }
 
     /// Recomputes the assignment of every subscribed topic and applies it.
