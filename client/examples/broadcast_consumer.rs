@@ -1,8 +1,10 @@
 //! A broadcasting consumer: every instance of the group gets every message
-//! (run it twice). Offsets are kept in a local file,
-//! `~/.rocketmq_offsets/<clientId>/<group>/offsets.json`.
+//! (run it twice, with different instance names). Offsets are kept in a
+//! local file, `~/.rocketmq_offsets/<clientId>/<group>/offsets.json`; the
+//! client id includes the instance name, so a fixed name (here the third
+//! argument) lets a restarted instance continue where it stopped.
 //!
-//! `NAMESRV_ADDR=127.0.0.1:9876 cargo run -p rmq-client --example broadcast_consumer [topic] [group]`
+//! `NAMESRV_ADDR=127.0.0.1:9876 cargo run -p rmq-client --example broadcast_consumer [topic] [group] [instance]`
 
 use client::consumer::{
     ConsumeConcurrentlyStatus, ConsumeFromWhere, DefaultMQPushConsumer, MessageModel,
@@ -20,6 +22,7 @@ async fn main() -> Result<(), ClientError> {
 
     let mut consumer = DefaultMQPushConsumer::new(group);
     consumer.set_namesrv_addr(namesrv);
+    consumer.config_mut().client.instance_name = instance;
     consumer.set_message_model(MessageModel::Broadcasting);
     consumer.set_consume_from_where(ConsumeFromWhere::ConsumeFromFirstOffset);
     consumer.subscribe(&topic, "TagA || TagB || TagC")?;
