@@ -18,6 +18,7 @@ async fn main() -> Result<(), ClientError> {
     let group = args
         .next()
         .unwrap_or_else(|| "ExampleBroadcastGroup".to_owned());
+    let instance = args.next().unwrap_or_else(|| "broadcast-1".to_owned());
     let namesrv = std::env::var("NAMESRV_ADDR").unwrap_or_else(|_| "127.0.0.1:9876".to_owned());
 
     let mut consumer = DefaultMQPushConsumer::new(group);
