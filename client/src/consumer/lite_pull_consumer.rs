@@ -339,3 +339,15 @@ impl DefaultLitePullConsumer {
         crate::consumer::rebalance::search_offset(self.core()?.instance(), mq, timestamp_ms).await
     }
 }
+
+/// A consumer dropped while started leaves its group in the background
+/// (the same steps as `shutdown`, not waited for).
+impl Drop for DefaultLitePullConsumer {
+    fn drop(&mut self) {
+        if let Some(core) = self.core.get_mut().take() {
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(async move { core.shutdown().await });
+            }
+        }
+    }
+}

@@ -371,3 +371,15 @@ impl DefaultMQPushConsumer {
             .map(|c| c.instance().client_id().to_owned())
     }
 }
+
+/// A consumer dropped while started leaves its group in the background
+/// (the same steps as `shutdown`, not waited for).
+impl Drop for DefaultMQPushConsumer {
+    fn drop(&mut self) {
+        if let Some(core) = self.core.get_mut().take() {
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(async move { core.shutdown().await });
+            }
+        }
+    }
+}
