@@ -69,11 +69,9 @@ impl<'a> Reader<'a> {
         Ok(v as usize)
     }
 
-    fn string(&mut self, len: usize) -> Result<String, BinaryHeaderError> {
+    fn str(&mut self, len: usize) -> Result<&'a str, BinaryHeaderError> {
         let b = self.take(len)?;
-        std::str::from_utf8(b)
-            .map(str::to_owned)
-            .map_err(|_| BinaryHeaderError::Utf8)
+        std::str::from_utf8(b).map_err(|_| BinaryHeaderError::Utf8)
     }
 }
 
@@ -88,14 +86,20 @@ pub(crate) fn decode(src: &[u8]) -> Result<RemotingCommand, BinaryHeaderError> {
     let remark_len = r.i32()? as i64;
     let remark_len = r.len(remark_len)?;
     let remark = if remark_len > 0 {
-        Some(r.string(remark_len)?)
+        Some(r.str(remark_len)?.to_owned())
     } else {
         None
     };
     let ext_len = r.i32()? as i64;
     let ext_len = r.len(ext_len)?;
     let ext_block = r.take(ext_len)?;
-    let mut ext_fields = ExtFields::new();
+    // Keys and values go into the map's one text buffer; they take less
+    // room than the block that framed them.
+    let mut ext_fields = if ext_len > 0 {
+        ExtFields::with_capacity_and_text(16, ext_len)
+    } else {
+        ExtFields::new()
+    };
     let mut e = Reader {
         buf: ext_block,
         pos: 0,
@@ -103,10 +107,10 @@ pub(crate) fn decode(src: &[u8]) -> Result<RemotingCommand, BinaryHeaderError> {
     while e.pos < ext_block.len() {
         let klen = e.i16()? as i64;
         let klen = e.len(klen)?;
-        let key = e.string(klen)?;
+        let key = e.str(klen)?;
         let vlen = e.i32()? as i64;
         let vlen = e.len(vlen)?;
-        let val = e.string(vlen)?;
+        let val = e.str(vlen)?;
         if !key.is_empty() {
             ext_fields.push_decoded(key, val);
         }

@@ -8,144 +8,168 @@
 //! alphabetical order, omits null fields and writes every extFields value as a
 //! JSON string (the Go client requires strings).
 
-use std::fmt;
-
 use bytes::{BufMut, BytesMut};
-use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde::Deserialize;
 
 use crate::command::{LanguageCode, RemotingCommand, SerializeType};
 use crate::ext::ExtFields;
+use crate::json_scan::{Literal, Scanner};
 
-/// The header fields as parsed from JSON.
-#[derive(Deserialize)]
-struct JsonHeader {
-    #[serde(default)]
-    code: i32,
-    #[serde(default)]
-    language: Option<Language>,
-    #[serde(default)]
-    version: i32,
-    #[serde(default)]
-    opaque: i32,
-    #[serde(default)]
-    flag: i32,
-    #[serde(default)]
-    remark: Option<String>,
-    #[serde(default, rename = "extFields")]
-    ext_fields: Option<ExtMap>,
-}
-
-struct Language(LanguageCode);
-
-impl<'de> Deserialize<'de> for Language {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Language;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a language name or number")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Language, E> {
-                Ok(Language(LanguageCode::from_name(v)))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Language, E> {
-                Ok(Language(LanguageCode::from_code(v.min(255) as u8)))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Language, E> {
-                Ok(Language(LanguageCode::from_code(v.clamp(0, 255) as u8)))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-struct ExtMap(ExtFields);
-
-/// One extFields value, stringified as fastjson would coerce it.
-struct ExtValue(Option<String>);
-
-impl<'de> Deserialize<'de> for ExtValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = ExtValue;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string, number, boolean or null")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<ExtValue, E> {
-                Ok(ExtValue(Some(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<ExtValue, E> {
-                Ok(ExtValue(Some(v)))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ExtValue, E> {
-                Ok(ExtValue(Some(v.to_string())))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ExtValue, E> {
-                Ok(ExtValue(Some(v.to_string())))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ExtValue, E> {
-                Ok(ExtValue(Some(v.to_string())))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<ExtValue, E> {
-                Ok(ExtValue(Some(v.to_string())))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<ExtValue, E> {
-                Ok(ExtValue(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<ExtValue, E> {
-                Ok(ExtValue(None))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-impl<'de> Deserialize<'de> for ExtMap {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = ExtMap;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object of string values")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ExtMap, A::Error> {
-                let mut ext = ExtFields::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some(key) = map.next_key::<String>()? {
-                    if let ExtValue(Some(v)) = map.next_value::<ExtValue>()? {
-                        ext.push_decoded(key, v);
-                    }
-                }
-                Ok(ExtMap(ext))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<ExtMap, E> {
-                Ok(ExtMap(ExtFields::new()))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
+/// Field slots an extFields map starts with (a send header has about a dozen).
+const EXT_FIELDS_HINT: usize = 16;
 
 /// Parses a JSON header into a command without a body.
+///
+/// One pass over the text with a hand-written scanner: the extFields keys
+/// and values are unescaped straight into the map's single text buffer, so
+/// a header costs two allocations (plus the remark) however many fields it
+/// carries.
 pub(crate) fn decode(src: &[u8]) -> Result<RemotingCommand, serde_json::Error> {
-    // serde would also read a struct from a JSON array by position; a header
-    // is always an object, so anything else is malformed.
-    if src.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(de::Error::custom("a JSON header must be an object"));
+    let text = std::str::from_utf8(src).map_err(|e| {
+        <serde_json::Error as serde::de::Error>::custom(format!(
+            "the JSON header is not UTF-8: {e}"
+        ))
+    })?;
+    let mut s = Scanner::new(text);
+    // A header is always an object (serde would also read a struct from an
+    // array by position; Java never sends one).
+    if s.peek() != Some(b'{') {
+        return Err(s.err("a JSON header must be an object"));
     }
-    let h: JsonHeader = serde_json::from_slice(src)?;
-    Ok(RemotingCommand {
-        code: h.code,
-        language: h.language.map(|l| l.0).unwrap_or_default(),
-        version: h.version,
-        opaque: h.opaque,
-        flag: h.flag,
-        remark: h.remark,
-        ext_fields: h.ext_fields.map(|e| e.0).unwrap_or_default(),
-        body: bytes::Bytes::new(),
+    s.expect(b'{')?;
+    let mut cmd = RemotingCommand {
         serialize_type: SerializeType::Json,
-    })
+        ..Default::default()
+    };
+    if !s.eat(b'}') {
+        loop {
+            let key = s.string()?;
+            s.expect(b':')?;
+            match &*key {
+                "code" => cmd.code = int_value(&mut s)?,
+                "version" => cmd.version = int_value(&mut s)?,
+                "opaque" => cmd.opaque = int_value(&mut s)?,
+                "flag" => cmd.flag = int_value(&mut s)?,
+                "language" => cmd.language = language_value(&mut s)?,
+                "remark" => cmd.remark = remark_value(&mut s)?,
+                "extFields" => cmd.ext_fields = ext_value(&mut s, text.len())?,
+                _ => {
+                    s.skip_value()?;
+                }
+            }
+            if s.eat(b',') {
+                continue;
+            }
+            s.expect(b'}')?;
+            break;
+        }
+    }
+    if !s.at_end() {
+        return Err(s.err("trailing characters after the JSON header"));
+    }
+    Ok(cmd)
+}
+
+/// An i32 field: a JSON integer (or, leniently, a string holding one, or
+/// null for 0).
+fn int_value(s: &mut Scanner<'_>) -> Result<i32, serde_json::Error> {
+    match s.peek() {
+        Some(b'"') => {
+            let v = s.string()?;
+            v.trim().parse().map_err(|_| s.err("expected an integer"))
+        }
+        Some(b'n') => match s.literal()? {
+            Literal::Null => Ok(0),
+            _ => Err(s.err("expected an integer")),
+        },
+        _ => s
+            .number()?
+            .parse()
+            .map_err(|_| s.err("expected a 32-bit integer")),
+    }
+}
+
+/// `language`: Java's enum name, or its ordinal (the Go client), or null.
+fn language_value(s: &mut Scanner<'_>) -> Result<LanguageCode, serde_json::Error> {
+    match s.peek() {
+        Some(b'"') => Ok(LanguageCode::from_name(&s.string()?)),
+        Some(b'n') => match s.literal()? {
+            Literal::Null => Ok(LanguageCode::default()),
+            _ => Err(s.err("expected a language name or number")),
+        },
+        _ => {
+            let n: i64 = s
+                .number()?
+                .parse()
+                .map_err(|_| s.err("expected a language name or number"))?;
+            Ok(LanguageCode::from_code(n.clamp(0, 255) as u8))
+        }
+    }
+}
+
+/// `remark`: a string or null.
+fn remark_value(s: &mut Scanner<'_>) -> Result<Option<String>, serde_json::Error> {
+    match s.peek() {
+        Some(b'"') => Ok(Some(s.string()?.into_owned())),
+        _ => match s.literal()? {
+            Literal::Null => Ok(None),
+            _ => Err(s.err("expected a string remark")),
+        },
+    }
+}
+
+/// `extFields`: an object whose values are strings, numbers or booleans
+/// (stored as their text, as fastjson coerces them); null values are
+/// dropped, nested values kept as their JSON text. Null is an empty map.
+fn ext_value(s: &mut Scanner<'_>, header_len: usize) -> Result<ExtFields, serde_json::Error> {
+    if s.peek() == Some(b'n') {
+        return match s.literal()? {
+            Literal::Null => Ok(ExtFields::new()),
+            _ => Err(s.err("expected an extFields object")),
+        };
+    }
+    s.expect(b'{')?;
+    let mut ext = ExtFields::with_capacity_and_text(EXT_FIELDS_HINT, header_len);
+    if s.eat(b'}') {
+        return Ok(ext);
+    }
+    loop {
+        let key_start = ext.text_mut().len();
+        s.string_into(ext.text_mut())?;
+        let key_end = ext.text_mut().len();
+        s.expect(b':')?;
+        let null = match s.peek() {
+            Some(b'"') => {
+                s.string_into(ext.text_mut())?;
+                false
+            }
+            Some(b't' | b'f' | b'n') => match s.literal()? {
+                Literal::True => {
+                    ext.text_mut().push_str("true");
+                    false
+                }
+                Literal::False => {
+                    ext.text_mut().push_str("false");
+                    false
+                }
+                Literal::Null => true,
+            },
+            _ => {
+                let raw = s.skip_value()?;
+                ext.text_mut().push_str(raw);
+                false
+            }
+        };
+        if null {
+            ext.drop_decoded(key_start);
+        } else {
+            ext.end_decoded(key_start, key_end);
+        }
+        if s.eat(b',') {
+            continue;
+        }
+        s.expect(b'}')?;
+        return Ok(ext);
+    }
 }
 
 /// Appends `cmd`'s header as JSON to `dst`.
@@ -293,5 +317,62 @@ mod tests {
         assert_eq!(back.opaque, -7);
         assert_eq!(back.remark, c.remark);
         assert_eq!(back.ext_fields, c.ext_fields);
+    }
+
+    #[test]
+    fn nested_duplicate_and_malformed() {
+        // Duplicate keys: the last wins, as in Java's HashMap.
+        let h = br#"{"code":1,"extFields":{"k":"a","n":{"x":[1,"]"]},"k":"b"},"unknown":{"deep":[[{}]]}}"#;
+        let c = decode(h).unwrap();
+        assert_eq!(c.ext_fields.get("k"), Some("b"));
+        assert_eq!(c.ext_fields.get("n"), Some(r#"{"x":[1,"]"]}"#));
+        assert_eq!(c.ext_fields.len(), 2);
+        let c = decode(br#"{"code":"12","opaque":null,"extFields":null,"remark":"r"}"#).unwrap();
+        assert_eq!((c.code, c.opaque, c.remark.as_deref()), (12, 0, Some("r")));
+        assert!(c.ext_fields.is_empty());
+        for bad in [
+            &br#"{"code":1.5}"#[..],
+            br#"{"code":99999999999}"#,
+            br#"{"code":1,}"#,
+            br#"{"code":1} x"#,
+            br#"{"code" 1}"#,
+            br#"{"extFields":{"a":}}"#,
+            br#"{"extFields":{"a":"b"}"#,
+            br#"{"remark":7}"#,
+            b"{\"a\xff\":1}",
+            b"",
+        ] {
+            assert!(decode(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Whatever we encode decodes to the same command, and serde_json
+        /// reads our text the same way our decoder does.
+        #[test]
+        fn round_trip_any_text(
+            pairs in proptest::collection::vec(("\\PC{0,12}", "\\PC{0,40}|[\\x00-\\x1f\"\\\\]{0,4}"), 0..12),
+            remark in proptest::option::of("\\PC{0,30}"),
+            opaque in proptest::prelude::any::<i32>(),
+        ) {
+            let mut c = RemotingCommand::new_request(310);
+            c.opaque = opaque;
+            c.remark = remark;
+            for (k, v) in &pairs {
+                c.ext_fields.put_str(k, v);
+            }
+            let mut out = BytesMut::new();
+            encode(&c, &mut out);
+            let back = decode(&out).unwrap();
+            proptest::prop_assert_eq!(&back, &c);
+            let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            let ext = v.get("extFields").and_then(|e| e.as_object());
+            for (k, val) in c.ext_fields.iter() {
+                let theirs = ext.and_then(|e| e.get(k)).and_then(|x| x.as_str());
+                proptest::prop_assert_eq!(theirs, Some(val));
+            }
+        }
     }
 }

@@ -34,6 +34,7 @@ pub mod net;
 
 mod binary_header;
 mod json_header;
+mod json_scan;
 
 pub use codec::{CodecError, RemotingCodec};
 pub use command::{LanguageCode, RemotingCommand, SerializeType};

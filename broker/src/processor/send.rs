@@ -19,12 +19,12 @@ use std::sync::Arc;
 use bytes::Bytes;
 use protocol::body::route::{is_writeable, TopicConfig, TopicFilterType, PERM_RW};
 use protocol::code::request;
-use protocol::header::{SendMessageRequestHeader, SendMessageResponseHeader};
+use protocol::header::{SendMessageRequestHeaderRef, SendMessageResponseHeader};
 use protocol::message::properties::{self as props, find_property};
 use protocol::message::sysflag;
 use protocol::message::{decode_batch, tag_hash_code};
 use protocol::net::{BoxFuture, Connection, Processor};
-use protocol::RemotingCommand;
+use protocol::{ExtFields, RemotingCommand};
 use store::MessageToStore;
 
 use super::send_back;
@@ -74,12 +74,11 @@ impl Processor for SendProcessor {
                     into_response(send_back::handle(&self.ctx, &req).await)
                 }
                 _ => {
-                    let mut resp = into_response(send(&self.ctx, conn.peer_addr(), req).await);
+                    let mut resp = into_response(send(&self.ctx, conn.peer_addr(), &req).await);
                     let cfg = self.ctx.config.read();
+                    resp.ext_fields.put_str(props::MSG_REGION, &cfg.region_id);
                     resp.ext_fields
-                        .put_string(props::MSG_REGION.into(), cfg.region_id.clone());
-                    resp.ext_fields
-                        .put_string(props::TRACE_ON.into(), cfg.trace_on.to_string());
+                        .put_str(props::TRACE_ON, if cfg.trace_on { "true" } else { "false" });
                     resp
                 }
             };
@@ -103,7 +102,6 @@ struct SendSettings {
     is_slave: bool,
     max_message_size: usize,
     queue_capacity: usize,
-    cluster_name: String,
     reject_transaction: bool,
 }
 
@@ -114,7 +112,6 @@ fn settings(ctx: &BrokerContext) -> SendSettings {
         is_slave: cfg.is_slave(),
         max_message_size: cfg.store.max_message_size as usize,
         queue_capacity: cfg.send_thread_pool_queue_capacity.max(1),
-        cluster_name: cfg.broker_cluster_name.clone(),
         reject_transaction: cfg.reject_transaction_message,
     }
 }
@@ -122,9 +119,9 @@ fn settings(ctx: &BrokerContext) -> SendSettings {
 async fn send(
     ctx: &BrokerContext,
     born_host: SocketAddr,
-    req: RemotingCommand,
+    req: &RemotingCommand,
 ) -> Result<RemotingCommand, BrokerError> {
-    let header = SendMessageRequestHeader::read_for_code(req.code, &req.ext_fields)?;
+    let header = SendMessageRequestHeaderRef::read_for_code(req.code, &req.ext_fields)?;
     let s = settings(ctx);
     if ctx.sends_in_flight.fetch_add(1, Ordering::Relaxed) >= s.queue_capacity {
         ctx.sends_in_flight.fetch_sub(1, Ordering::Relaxed);
@@ -147,8 +144,10 @@ async fn send(
     let topic_config = check_topic(ctx, &header, &s, batch).await?;
     let queue_id = pick_queue(&header, &topic_config, born_host)?;
 
-    let mut header = header;
-    let mut properties = header.properties.take().unwrap_or_default();
+    // Room for the properties the broker may append (UNIQ_KEY, CLUSTER, ...).
+    let request_props = header.properties.unwrap_or_default();
+    let mut properties = String::with_capacity(request_props.len() + 96);
+    properties.push_str(request_props);
     let mut queue_id = queue_id;
     let mut topic = None;
     if header.topic.starts_with(RETRY_GROUP_TOPIC_PREFIX) {
@@ -164,7 +163,7 @@ async fn send(
             properties = props_without(&properties, props::DELAY);
         }
     }
-    let topic = topic.unwrap_or_else(|| std::mem::take(&mut header.topic));
+    let topic = topic.unwrap_or_else(|| header.topic.to_owned());
     let mut sys_flag = header.sys_flag;
     if topic_config.topic_filter_type == TopicFilterType::MultiTag {
         sys_flag |= sysflag::MULTI_TAGS_FLAG;
@@ -188,7 +187,7 @@ async fn send(
         (ctx.store.put_messages(&msgs), None)
     } else {
         check_sizes(req.body.len(), properties.len(), &s)?;
-        let (msg, uniq) = single_message(ctx, base, req.body, properties, &s)?;
+        let (msg, uniq) = single_message(ctx, base, req.body.clone(), properties, &s)?;
         (ctx.store.put_message(&msg), uniq)
     };
     let result = put.await;
@@ -200,17 +199,20 @@ async fn send(
         transaction_id: uniq_key,
         ..Default::default()
     };
-    Ok(RemotingCommand::response(code, None).with_header(&resp_header))
+    let mut resp = RemotingCommand::response(code, None);
+    // msgId, queueId, queueOffset, transactionId, MSG_REGION, TRACE_ON.
+    resp.ext_fields = ExtFields::with_capacity_and_text(6, 160);
+    Ok(resp.with_header(&resp_header))
 }
 
 /// Broker/topic permission, topic name, and topic lookup or auto-creation.
 async fn check_topic(
     ctx: &BrokerContext,
-    header: &SendMessageRequestHeader,
+    header: &SendMessageRequestHeaderRef<'_>,
     s: &SendSettings,
     batch: bool,
 ) -> Result<Arc<TopicConfig>, BrokerError> {
-    let topic = header.topic.as_str();
+    let topic = header.topic;
     if !is_writeable(s.broker_permission) {
         return Err(BrokerError::NoPermission(format!(
             "the broker[{}] sending message is forbidden",
@@ -227,7 +229,7 @@ async fn check_topic(
         .topics
         .find_or_create_for_send(
             topic,
-            &header.default_topic,
+            header.default_topic,
             header.default_topic_queue_nums,
             sys_flag,
         )
@@ -249,7 +251,7 @@ async fn check_topic(
 }
 
 /// TopicSysFlag for an auto-created topic: unit bits from the request.
-fn topic_sys_flag(header: &SendMessageRequestHeader) -> i32 {
+fn topic_sys_flag(header: &SendMessageRequestHeaderRef<'_>) -> i32 {
     match (
         header.is_unit_mode(),
         header.topic.starts_with(RETRY_GROUP_TOPIC_PREFIX),
@@ -262,7 +264,7 @@ fn topic_sys_flag(header: &SendMessageRequestHeader) -> i32 {
 
 /// The requested queue, or a random writable one for a negative id.
 fn pick_queue(
-    header: &SendMessageRequestHeader,
+    header: &SendMessageRequestHeaderRef<'_>,
     tc: &TopicConfig,
     born_host: SocketAddr,
 ) -> Result<i32, BrokerError> {
@@ -289,7 +291,7 @@ fn pick_queue(
 /// topic and queue it is diverted to (PROTOCOL.md §11.1 step 7).
 async fn retry_to_dlq(
     ctx: &BrokerContext,
-    header: &SendMessageRequestHeader,
+    header: &SendMessageRequestHeaderRef<'_>,
     version: i32,
 ) -> Result<Option<(String, i32)>, BrokerError> {
     let group = &header.topic[RETRY_GROUP_TOPIC_PREFIX.len()..];
@@ -334,23 +336,17 @@ fn check_sizes(body_len: usize, props_len: usize, s: &SendSettings) -> Result<()
 /// one pass over the encoded string.
 #[derive(Debug, Default)]
 struct PropFacts {
-    uniq_key: Option<String>,
+    has_uniq_key: bool,
     has_cluster: bool,
     has_pop_ck: bool,
     transactional: bool,
     delay_level: Option<i32>,
 }
 
-fn prop_facts(properties: &str, want_uniq_value: bool) -> PropFacts {
+fn prop_facts(properties: &str) -> PropFacts {
     let mut f = PropFacts::default();
     props::for_each_property(properties, |k, v| match k {
-        props::UNIQ_KEY => {
-            f.uniq_key = Some(if want_uniq_value {
-                v.to_owned()
-            } else {
-                String::new()
-            })
-        }
+        props::UNIQ_KEY => f.has_uniq_key = true,
         props::CLUSTER => f.has_cluster = true,
         props::POP_CK => f.has_pop_ck = true,
         props::TRAN_MSG => f.transactional = v == "true",
@@ -369,20 +365,17 @@ fn single_message(
     mut properties: String,
     s: &SendSettings,
 ) -> Result<(MessageToStore, Option<String>), BrokerError> {
-    let facts = prop_facts(&properties, true);
+    let facts = prop_facts(&properties);
     if facts.has_pop_ck {
         properties = props_without(&properties, props::POP_CK);
     }
-    let uniq_key = match facts.uniq_key {
-        Some(u) => u,
-        None => {
-            let id = ctx.uniq_ids.next_id();
-            append_property(&mut properties, props::UNIQ_KEY, &id);
-            id
-        }
-    };
+    let generated_uniq_key = (!facts.has_uniq_key).then(|| {
+        let id = ctx.uniq_ids.next_id();
+        append_property(&mut properties, props::UNIQ_KEY, &id);
+        id
+    });
     if !facts.has_cluster {
-        append_property(&mut properties, props::CLUSTER, &s.cluster_name);
+        append_cluster(ctx, &mut properties);
     }
     let mut uniq = None;
     if facts.transactional {
@@ -392,7 +385,11 @@ fn single_message(
                 ctx.store_host.ip()
             )));
         }
-        uniq = Some(uniq_key);
+        uniq = Some(generated_uniq_key.unwrap_or_else(|| {
+            find_property(&properties, props::UNIQ_KEY)
+                .unwrap_or_default()
+                .to_owned()
+        }));
         // Half message: hidden in the half topic until END_TRANSACTION (later issue).
         append_property(&mut properties, props::REAL_TOPIC, &msg.topic);
         append_property(&mut properties, props::REAL_QID, &msg.queue_id.to_string());
@@ -442,20 +439,20 @@ fn batch_messages(
     let mut out = Vec::with_capacity(inner.len());
     for m in inner {
         let mut properties = m.properties;
-        let facts = prop_facts(&properties, false);
+        let facts = prop_facts(&properties);
         if facts.delay_level.is_some() {
             return Err(BrokerError::MessageIllegal(
                 "batch message does not support delay level".into(),
             ));
         }
-        if facts.uniq_key.is_none() {
+        if !facts.has_uniq_key {
             append_property(&mut properties, props::UNIQ_KEY, &ctx.uniq_ids.next_id());
         }
         if let (Some(w), None) = (wait, find_property(&properties, props::WAIT)) {
             append_property(&mut properties, props::WAIT, w);
         }
         if !facts.has_cluster {
-            append_property(&mut properties, props::CLUSTER, &s.cluster_name);
+            append_cluster(ctx, &mut properties);
         }
         check_sizes(m.body.len(), properties.len(), s)?;
         out.push(MessageToStore {
@@ -467,6 +464,12 @@ fn batch_messages(
         });
     }
     Ok(out)
+}
+
+/// Appends the `CLUSTER` property (this broker's cluster name).
+fn append_cluster(ctx: &BrokerContext, properties: &mut String) {
+    let cfg = ctx.config.read();
+    append_property(properties, props::CLUSTER, &cfg.broker_cluster_name);
 }
 
 /// Appends `key 0x01 value 0x02` to an encoded properties string.
@@ -502,19 +505,16 @@ mod tests {
     #[test]
     fn property_helpers() {
         let mut p = String::from("TAGS\u{1}A\u{2}DELAY\u{1}3\u{2}");
-        assert_eq!(prop_facts(&p, false).delay_level, Some(3));
+        assert_eq!(prop_facts(&p).delay_level, Some(3));
         append_property(&mut p, "K", "v");
         assert_eq!(find_property(&p, "K"), Some("v"));
         let q = props_without(&p, props::DELAY);
-        assert_eq!(prop_facts(&q, false).delay_level, None);
+        assert_eq!(prop_facts(&q).delay_level, None);
         assert_eq!(find_property(&q, "TAGS"), Some("A"));
         assert_eq!(tags_code_of(&q), 65);
-        assert_eq!(prop_facts("DELAY\u{1}0\u{2}", false).delay_level, None);
-        let f = prop_facts(
-            "UNIQ_KEY\u{1}AB\u{2}CLUSTER\u{1}c\u{2}TRAN_MSG\u{1}true\u{2}",
-            true,
-        );
-        assert_eq!(f.uniq_key.as_deref(), Some("AB"));
+        assert_eq!(prop_facts("DELAY\u{1}0\u{2}").delay_level, None);
+        let f = prop_facts("UNIQ_KEY\u{1}AB\u{2}CLUSTER\u{1}c\u{2}TRAN_MSG\u{1}true\u{2}");
+        assert!(f.has_uniq_key);
         assert!(f.has_cluster && f.transactional && !f.has_pop_ck);
     }
 
@@ -522,7 +522,7 @@ mod tests {
     fn queue_choice() {
         let tc = TopicConfig::new("T", 4, 4, PERM_RW);
         let peer: SocketAddr = "127.0.0.1:1".parse().unwrap();
-        let mut h = SendMessageRequestHeader {
+        let mut h = SendMessageRequestHeaderRef {
             queue_id: 3,
             ..Default::default()
         };

@@ -8,7 +8,7 @@
 use crate::code::request;
 use crate::ext::{CommandHeader, ExtFields, HeaderError};
 
-use super::command_header;
+use super::{command_header, HeaderField, HeaderValue};
 
 command_header! {
     /// `SendMessageRequestHeader`: the send header with Java's long field
@@ -127,11 +127,7 @@ impl SendMessageRequestHeader {
     /// SEND_MESSAGE_V2, SEND_BATCH_MESSAGE and SEND_REPLY_MESSAGE_V2, long
     /// names otherwise.
     pub fn read_for_code(code: i32, ext: &ExtFields) -> Result<Self, HeaderError> {
-        if uses_v2(code) {
-            SendMessageRequestHeaderV2::read(ext).map(Into::into)
-        } else {
-            Self::read(ext)
-        }
+        SendMessageRequestHeaderRef::read_for_code(code, ext).map(|h| h.to_owned())
     }
 
     /// Writes the header in the form `code` uses (see [`Self::read_for_code`]).
@@ -159,6 +155,165 @@ impl SendMessageRequestHeader {
     }
 }
 
+/// The send header's field names with Java's long names, in the order of
+/// the V2 letters (`a` = producerGroup ... `n` = bname).
+const LONG_NAMES: [&str; 14] = [
+    "producerGroup",
+    "topic",
+    "defaultTopic",
+    "defaultTopicQueueNums",
+    "queueId",
+    "sysFlag",
+    "bornTimestamp",
+    "flag",
+    "properties",
+    "reconsumeTimes",
+    "unitMode",
+    "maxReconsumeTimes",
+    "batch",
+    "bname",
+];
+
+/// The V2 one-letter names, slot for slot with [`LONG_NAMES`].
+const V2_NAMES: [&str; 14] = [
+    "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n",
+];
+
+/// The slot of `key` in [`LONG_NAMES`] / [`V2_NAMES`].
+fn slot_of(v2: bool, key: &str) -> Option<usize> {
+    if v2 {
+        match key.as_bytes() {
+            [c @ b'a'..=b'n'] => Some((c - b'a') as usize),
+            _ => None,
+        }
+    } else {
+        LONG_NAMES.iter().position(|n| *n == key)
+    }
+}
+
+/// A required number or boolean field.
+fn req_value<T: HeaderValue>(raw: Option<&str>, key: &'static str) -> Result<T, HeaderError> {
+    T::parse_value(key, raw.ok_or(HeaderError::Missing(key))?)
+}
+
+/// An optional number or boolean field: absent, empty or `null` is `None`.
+fn opt_value<T: HeaderValue>(
+    raw: Option<&str>,
+    key: &'static str,
+) -> Result<Option<T>, HeaderError> {
+    match raw {
+        None => Ok(None),
+        Some(v) if T::BLANK_IS_ABSENT && (v.trim().is_empty() || v == "null") => Ok(None),
+        Some(v) => T::parse_value(key, v).map(Some),
+    }
+}
+
+/// A send request's header borrowed from the request's extFields: the
+/// broker's hot path reads it without allocating. Same fields, names and
+/// rules as [`SendMessageRequestHeader`] (required strings must be present,
+/// `""` is a value; numbers and booleans are read leniently).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SendMessageRequestHeaderRef<'a> {
+    /// Producer group.
+    pub producer_group: &'a str,
+    /// Target topic.
+    pub topic: &'a str,
+    /// Template topic for auto-create.
+    pub default_topic: &'a str,
+    /// Queue count for auto-create.
+    pub default_topic_queue_nums: i32,
+    /// Target queue; negative lets the broker pick one.
+    pub queue_id: i32,
+    /// Message sysFlag.
+    pub sys_flag: i32,
+    /// Client timestamp, ms since the epoch.
+    pub born_timestamp: i64,
+    /// User flag.
+    pub flag: i32,
+    /// Properties string.
+    pub properties: Option<&'a str>,
+    /// Times this message was reconsumed.
+    pub reconsume_times: Option<i32>,
+    /// Unit mode.
+    pub unit_mode: Option<bool>,
+    /// True for batches.
+    pub batch: Option<bool>,
+    /// Max reconsume times.
+    pub max_reconsume_times: Option<i32>,
+    /// Broker name (5.x).
+    pub bname: Option<&'a str>,
+}
+
+impl<'a> SendMessageRequestHeaderRef<'a> {
+    /// Reads the header in the form `code` uses (one-letter names for
+    /// SEND_MESSAGE_V2, SEND_BATCH_MESSAGE and SEND_REPLY_MESSAGE_V2).
+    ///
+    /// One pass over the fields (a key lookup per field would scan the map
+    /// once per field); a repeated key cannot occur, the map keeps the last.
+    pub fn read_for_code(code: i32, ext: &'a ExtFields) -> Result<Self, HeaderError> {
+        let v2 = uses_v2(code);
+        let names = if v2 { &V2_NAMES } else { &LONG_NAMES };
+        let mut raw: [Option<&'a str>; 14] = [None; 14];
+        for (k, v) in ext.iter() {
+            if let Some(i) = slot_of(v2, k) {
+                raw[i] = Some(v);
+            }
+        }
+        let req_str = |i: usize| raw[i].ok_or(HeaderError::Missing(names[i]));
+        Ok(SendMessageRequestHeaderRef {
+            producer_group: req_str(0)?,
+            topic: req_str(1)?,
+            default_topic: req_str(2)?,
+            default_topic_queue_nums: req_value(raw[3], names[3])?,
+            queue_id: req_value(raw[4], names[4])?,
+            sys_flag: req_value(raw[5], names[5])?,
+            born_timestamp: req_value(raw[6], names[6])?,
+            flag: req_value(raw[7], names[7])?,
+            properties: raw[8],
+            reconsume_times: opt_value(raw[9], names[9])?,
+            unit_mode: opt_value(raw[10], names[10])?,
+            max_reconsume_times: opt_value(raw[11], names[11])?,
+            batch: opt_value(raw[12], names[12])?,
+            bname: raw[13],
+        })
+    }
+
+    /// The owned header.
+    pub fn to_owned(&self) -> SendMessageRequestHeader {
+        SendMessageRequestHeader {
+            producer_group: self.producer_group.to_owned(),
+            topic: self.topic.to_owned(),
+            default_topic: self.default_topic.to_owned(),
+            default_topic_queue_nums: self.default_topic_queue_nums,
+            queue_id: self.queue_id,
+            sys_flag: self.sys_flag,
+            born_timestamp: self.born_timestamp,
+            flag: self.flag,
+            properties: self.properties.map(str::to_owned),
+            reconsume_times: self.reconsume_times,
+            unit_mode: self.unit_mode,
+            batch: self.batch,
+            max_reconsume_times: self.max_reconsume_times,
+            bname: self.bname.map(str::to_owned),
+        }
+    }
+
+    /// True when the request is a batch (`batch` set).
+    pub fn is_batch(&self) -> bool {
+        self.batch.unwrap_or(false)
+    }
+
+    /// Reconsume times, 0 when absent.
+    pub fn reconsume_times(&self) -> i32 {
+        self.reconsume_times.unwrap_or(0)
+    }
+
+    /// Unit mode, false when absent.
+    pub fn is_unit_mode(&self) -> bool {
+        self.unit_mode.unwrap_or(false)
+    }
+}
+
 /// True for the codes whose send header uses the one-letter V2 names.
 pub fn uses_v2(code: i32) -> bool {
     matches!(
@@ -167,27 +322,62 @@ pub fn uses_v2(code: i32) -> bool {
     )
 }
 
-command_header! {
-    /// `SendMessageResponseHeader`, set on the four "stored" response codes
-    /// (SUCCESS, FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT, SLAVE_NOT_AVAILABLE).
-    pub struct SendMessageResponseHeader {
-        /// Offset message id of the stored record (comma-joined for batches).
-        msg_id: String = "msgId",
-        /// Queue actually used.
-        queue_id: i32 = "queueId",
-        /// Logical offset in that queue (the first message for a batch).
-        queue_offset: i64 = "queueOffset",
-        /// The message's `UNIQ_KEY`.
-        transaction_id: Option<String> = "transactionId",
-        /// 5.x inner-batch only.
-        batch_uniq_id: Option<String> = "batchUniqId",
-        /// 5.x timer messages only.
-        recall_handle: Option<String> = "recallHandle",
-        /// Broker region (`MSG_REGION` extField, not a Java header field;
-        /// Java clients read it into `SendResult.regionId`).
-        msg_region: Option<String> = "MSG_REGION",
-        /// Broker trace switch (`TRACE_ON` extField, `"true"`/`"false"`).
-        trace_on: Option<String> = "TRACE_ON",
+/// `SendMessageResponseHeader`, set on the four "stored" response codes
+/// (SUCCESS, FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT, SLAVE_NOT_AVAILABLE).
+///
+/// Written by hand rather than by `command_header!` because every send
+/// builds one: its strings are copied straight into the response's
+/// extFields without intermediate allocations.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SendMessageResponseHeader {
+    /// Offset message id of the stored record (comma-joined for batches).
+    pub msg_id: String,
+    /// Queue actually used.
+    pub queue_id: i32,
+    /// Logical offset in that queue (the first message for a batch).
+    pub queue_offset: i64,
+    /// The message's `UNIQ_KEY`.
+    pub transaction_id: Option<String>,
+    /// 5.x inner-batch only.
+    pub batch_uniq_id: Option<String>,
+    /// 5.x timer messages only.
+    pub recall_handle: Option<String>,
+    /// Broker region (`MSG_REGION` extField, not a Java header field;
+    /// Java clients read it into `SendResult.regionId`).
+    pub msg_region: Option<String>,
+    /// Broker trace switch (`TRACE_ON` extField, `"true"`/`"false"`).
+    pub trace_on: Option<String>,
+}
+
+impl CommandHeader for SendMessageResponseHeader {
+    fn write(&self, ext: &mut ExtFields) {
+        ext.put_str("msgId", &self.msg_id);
+        ext.put("queueId", self.queue_id);
+        ext.put("queueOffset", self.queue_offset);
+        for (key, value) in [
+            ("transactionId", &self.transaction_id),
+            ("batchUniqId", &self.batch_uniq_id),
+            ("recallHandle", &self.recall_handle),
+            ("MSG_REGION", &self.msg_region),
+            ("TRACE_ON", &self.trace_on),
+        ] {
+            if let Some(v) = value {
+                ext.put_str(key, v);
+            }
+        }
+    }
+
+    fn read(ext: &ExtFields) -> Result<Self, HeaderError> {
+        Ok(SendMessageResponseHeader {
+            msg_id: HeaderField::read_field(ext, "msgId")?,
+            queue_id: HeaderField::read_field(ext, "queueId")?,
+            queue_offset: HeaderField::read_field(ext, "queueOffset")?,
+            transaction_id: ext.opt_string("transactionId"),
+            batch_uniq_id: ext.opt_string("batchUniqId"),
+            recall_handle: ext.opt_string("recallHandle"),
+            msg_region: ext.opt_string("MSG_REGION"),
+            trace_on: ext.opt_string("TRACE_ON"),
+        })
     }
 }
 
@@ -256,5 +446,62 @@ mod tests {
         assert_eq!(SendMessageRequestHeader::read_for_code(10, &e).unwrap(), h);
         // V2 names are not accepted for SEND_MESSAGE and vice versa
         assert!(SendMessageRequestHeader::read_for_code(310, &e).is_err());
+    }
+
+    #[test]
+    fn borrowed_view_reads_like_the_owned_header() {
+        let e = ext(&[
+            ("a", "G"),
+            ("b", "T"),
+            ("c", "TBW102"),
+            ("d", "8"),
+            ("e", "-1"),
+            ("f", "0"),
+            ("g", "5"),
+            ("h", "0"),
+            ("i", ""),
+            ("k", "1"),
+        ]);
+        let r = SendMessageRequestHeaderRef::read_for_code(request::SEND_MESSAGE_V2, &e).unwrap();
+        assert_eq!(
+            (r.topic, r.properties, r.unit_mode),
+            ("T", Some(""), Some(true))
+        );
+        assert_eq!(
+            r.to_owned(),
+            SendMessageRequestHeader::read_for_code(310, &e).unwrap()
+        );
+        assert_eq!(
+            SendMessageRequestHeaderRef::read_for_code(request::SEND_MESSAGE, &e),
+            Err(HeaderError::Missing("producerGroup"))
+        );
+        let mut bad = e.clone();
+        bad.put("g", "x");
+        assert!(matches!(
+            SendMessageRequestHeaderRef::read_for_code(310, &bad),
+            Err(HeaderError::Invalid { field: "g", .. })
+        ));
+    }
+
+    #[test]
+    fn response_header_round_trip() {
+        let h = SendMessageResponseHeader {
+            msg_id: "7F00000100002A9F0000000000000000".into(),
+            queue_id: 3,
+            queue_offset: 42,
+            transaction_id: Some(String::new()),
+            msg_region: Some("DefaultRegion".into()),
+            trace_on: Some("true".into()),
+            ..Default::default()
+        };
+        let mut e = ExtFields::new();
+        h.write(&mut e);
+        assert_eq!(e.get("queueOffset"), Some("42"));
+        assert_eq!(e.get("batchUniqId"), None);
+        assert_eq!(SendMessageResponseHeader::read(&e).unwrap(), h);
+        assert_eq!(
+            SendMessageResponseHeader::read(&ExtFields::new()),
+            Err(HeaderError::Missing("msgId"))
+        );
     }
 }
