@@ -30,6 +30,8 @@ const PREFAULT_AHEAD: u64 = 32 * 1024 * 1024;
 const PREFAULT_CHUNK: usize = 2 * 1024 * 1024;
 
 /// Records of one put, encoded back to back, all for one topic and queue.
+/// Reused from put to put (see `store.rs`), so its buffers keep their
+/// capacity: call [`EncodedBatch::clear`] before filling it.
 #[derive(Debug, Default)]
 pub(crate) struct EncodedBatch {
     /// The encoded records.
@@ -38,13 +40,26 @@ pub(crate) struct EncodedBatch {
     pub(crate) lens: Vec<usize>,
     /// Transaction type bits of each record.
     pub(crate) tx_types: Vec<i32>,
+    /// CommitLog offset of each record, filled by the append.
+    pub(crate) offsets: Vec<i64>,
 }
 
-/// Where the records of one put landed.
+impl EncodedBatch {
+    /// Empties the batch, keeping its capacity.
+    pub(crate) fn clear(&mut self) {
+        self.buf.clear();
+        self.lens.clear();
+        self.tx_types.clear();
+        self.offsets.clear();
+    }
+}
+
+/// Where the records of one put landed (each record's offset is in the
+/// batch's `offsets`).
 #[derive(Debug, Clone)]
 pub(crate) struct Appended {
-    /// CommitLog offset of each record.
-    pub(crate) offsets: Vec<i64>,
+    /// CommitLog offset of the first record.
+    pub(crate) first_offset: i64,
     /// Queue offset of the first record.
     pub(crate) first_queue_offset: i64,
     /// Bytes of the records (no blanks).
@@ -132,6 +147,15 @@ impl CommitLog {
         }
     }
 
+    /// Whether an append has held the lock for more than `busy_ms`; reads
+    /// the clock only while an append holds it.
+    pub(crate) fn lock_held_longer_than(&self, busy_ms: i64, now_ms: impl Fn() -> i64) -> bool {
+        match self.lock_begin_ms.load(Ordering::Acquire) {
+            0 => false,
+            b => now_ms() - b > busy_ms,
+        }
+    }
+
     /// Appends the records of `batch` for `topic`/`queue_id`: consecutive
     /// queue offsets (PREPARED/ROLLBACK records get 0 and do not advance).
     pub(crate) fn append(
@@ -173,7 +197,7 @@ impl CommitLog {
             None => 0,
         };
         let first_queue_offset = next_qoff;
-        let mut offsets = Vec::with_capacity(batch.lens.len());
+        batch.offsets.clear();
         let mut pos_in_buf = 0;
         let mut wrote_bytes = 0i64;
         let mut end_offset = 0;
@@ -205,7 +229,7 @@ impl CommitLog {
             if advances {
                 next_qoff += 1;
             }
-            offsets.push(phy as i64);
+            batch.offsets.push(phy as i64);
             wrote_bytes += len as i64;
             end_offset = phy + len as u64;
             pos_in_buf += len;
@@ -221,7 +245,7 @@ impl CommitLog {
             v[queue_id] = next_qoff;
         }
         Ok(Appended {
-            offsets,
+            first_offset: batch.offsets.first().copied().unwrap_or(0),
             first_queue_offset,
             wrote_bytes,
             end_offset,

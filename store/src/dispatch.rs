@@ -8,7 +8,7 @@ use crate::commit_log::{tx_type, CommitLog, Scan};
 use crate::config::FlushDiskType;
 use crate::consume_queue::{ConsumeQueue, CqEntry};
 use crate::store::{ArrivalListener, Inner};
-use protocol::message::properties::{DELAY, KEYS, TAGS, UNIQ_KEY};
+use protocol::message::properties::{for_each_property, DELAY, KEYS, TAGS, UNIQ_KEY};
 use protocol::message::sysflag::{
     TRANSACTION_COMMIT_TYPE, TRANSACTION_NOT_TYPE, TRANSACTION_ROLLBACK_TYPE,
 };
@@ -103,11 +103,36 @@ pub(crate) fn dispatch_until(inner: &Inner, limit: u64) {
     inner.dispatched_to.store(st.reput_from, Ordering::Release);
 }
 
+/// The properties dispatch needs, read in one pass over the record's
+/// properties string (the last occurrence of a key wins, as in
+/// `find_property`).
+#[derive(Default)]
+struct DispatchProps<'a> {
+    tags: Option<&'a str>,
+    keys: Option<&'a str>,
+    uniq_key: Option<&'a str>,
+    delay: Option<&'a str>,
+}
+
+impl<'a> DispatchProps<'a> {
+    fn of(info: &RecordInfo<'a>) -> Self {
+        let mut p = DispatchProps::default();
+        for_each_property(info.properties, |k, v| match k {
+            TAGS => p.tags = Some(v),
+            KEYS => p.keys = Some(v),
+            UNIQ_KEY => p.uniq_key = Some(v),
+            DELAY => p.delay = Some(v),
+            _ => {}
+        });
+        p
+    }
+}
+
 /// The ConsumeQueue tag code of a record: the delivery time for the
 /// schedule topic, else the hash of `TAGS`.
-fn tag_code(inner: &Inner, info: &RecordInfo<'_>) -> i64 {
+fn tag_code(inner: &Inner, info: &RecordInfo<'_>, props: &DispatchProps<'_>) -> i64 {
     if info.topic == SCHEDULE_TOPIC {
-        if let Some(level) = info.property(DELAY).and_then(|d| d.parse::<usize>().ok()) {
+        if let Some(level) = props.delay.and_then(|d| d.parse::<usize>().ok()) {
             let levels = &inner.delay_levels;
             if level > 0 && !levels.is_empty() {
                 let delay = levels[level.min(levels.len()) - 1];
@@ -116,7 +141,7 @@ fn tag_code(inner: &Inner, info: &RecordInfo<'_>) -> i64 {
         }
         return info.store_timestamp;
     }
-    tag_hash_code(info.property(TAGS))
+    tag_hash_code(props.tags)
 }
 
 fn dispatch_record(
@@ -127,6 +152,7 @@ fn dispatch_record(
     listener: Option<&ArrivalListener>,
 ) {
     let tx = tx_type(info.sys_flag);
+    let props = DispatchProps::of(info);
     if tx == TRANSACTION_NOT_TYPE || tx == TRANSACTION_COMMIT_TYPE {
         let cq = match &st.last_cq {
             Some(q) if q.queue_id() == info.queue_id && q.topic() == info.topic => {
@@ -147,7 +173,7 @@ fn dispatch_record(
             let entry = CqEntry {
                 phy,
                 size: info.total_size as i32,
-                tag_code: tag_code(inner, info),
+                tag_code: tag_code(inner, info, &props),
             };
             match cq.put(info.queue_offset, entry) {
                 Ok(true) => {
@@ -165,8 +191,8 @@ fn dispatch_record(
             let now = inner.env.now_ms();
             if let Err(e) = index.build(
                 info.topic,
-                info.property(UNIQ_KEY),
-                info.property(KEYS),
+                props.uniq_key,
+                props.keys,
                 phy,
                 info.store_timestamp,
                 now,

@@ -316,7 +316,22 @@ impl MessageStore {
         {
             return Err(PutStatus::MessageIllegal);
         }
-        let mut batch = EncodedBatch::default();
+        let mut batch = take_encode_buffer();
+        let res = self.encode_and_append(msgs, &mut batch);
+        give_back_encode_buffer(batch);
+        res
+    }
+
+    /// Encodes `msgs` (checked by [`Self::append`]) into `batch` and appends it.
+    fn encode_and_append(
+        &self,
+        msgs: &[MessageToStore],
+        batch: &mut EncodedBatch,
+    ) -> Result<(PutResult, u64), PutStatus> {
+        let inner = &self.inner;
+        let cfg = &inner.config;
+        let first = msgs.first().ok_or(PutStatus::MessageIllegal)?;
+        let topic = first.topic.as_str();
         let total: usize = msgs
             .iter()
             .map(|m| m.body.len() + m.properties.len() + topic.len() + 128)
@@ -354,31 +369,38 @@ impl MessageStore {
             batch.tx_types.push(transaction_value(m.sys_flag));
         }
         let busy = cfg.os_page_cache_busy_time_out_mills as i64;
-        if inner.commit_log.lock_held_ms(inner.env.now_ms()) > busy {
+        if inner
+            .commit_log
+            .lock_held_longer_than(busy, || inner.env.now_ms())
+        {
             return Err(PutStatus::OsPageCacheBusy);
         }
         let env = &inner.env;
-        let appended =
-            inner
-                .commit_log
-                .append(topic, first.queue_id as usize, &mut batch, || env.now_ms())?;
+        let appended = inner
+            .commit_log
+            .append(topic, first.queue_id as usize, batch, || env.now_ms())?;
         Stats::add(&inner.stats.put_message_times_total, msgs.len() as u64);
         Stats::add(
             &inner.stats.put_message_size_total,
             appended.wrote_bytes as u64,
         );
-        let mut msg_id = String::with_capacity(33 * msgs.len());
-        for (m, off) in msgs.iter().zip(&appended.offsets) {
-            if !msg_id.is_empty() {
-                msg_id.push(',');
+        let msg_id = if msgs.len() == 1 {
+            create_offset_msg_id(first.store_host, appended.first_offset)
+        } else {
+            let mut ids = String::with_capacity(33 * msgs.len());
+            for (m, off) in msgs.iter().zip(&batch.offsets) {
+                if !ids.is_empty() {
+                    ids.push(',');
+                }
+                ids.push_str(&create_offset_msg_id(m.store_host, *off));
             }
-            msg_id.push_str(&create_offset_msg_id(m.store_host, *off));
-        }
+            ids
+        };
         let result = PutResult {
             status: PutStatus::Ok,
             msg_id,
             queue_offset: appended.first_queue_offset,
-            commit_log_offset: appended.offsets.first().copied().unwrap_or(0),
+            commit_log_offset: appended.first_offset,
             wrote_bytes: appended.wrote_bytes,
             msg_num: msgs.len() as i32,
             store_timestamp: appended.store_timestamp,
@@ -427,6 +449,27 @@ impl MessageStore {
     /// the number of CommitLog files deleted.
     pub fn clean_expired_files(&self, manual: bool) -> usize {
         crate::retention::run_once(&self.inner, manual)
+    }
+}
+
+/// Encode buffers above this size are not kept for the next put.
+const KEEP_ENCODE_BUFFER: usize = 1024 * 1024;
+
+thread_local! {
+    /// This thread's encode buffer: puts are synchronous, so each thread
+    /// needs one, and reusing it spares a large allocation per put.
+    static ENCODE_BUFFER: std::cell::Cell<Option<EncodedBatch>> = const { std::cell::Cell::new(None) };
+}
+
+fn take_encode_buffer() -> EncodedBatch {
+    let mut b = ENCODE_BUFFER.with(|c| c.take()).unwrap_or_default();
+    b.clear();
+    b
+}
+
+fn give_back_encode_buffer(b: EncodedBatch) {
+    if b.buf.capacity() <= KEEP_ENCODE_BUFFER {
+        ENCODE_BUFFER.with(|c| c.set(Some(b)));
     }
 }
 
