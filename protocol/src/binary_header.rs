@@ -123,8 +123,8 @@ pub(crate) fn decode(src: &[u8]) -> Result<RemotingCommand, BinaryHeaderError> {
         flag,
         remark,
         ext_fields,
-        body: bytes::Bytes::new(),
         serialize_type: SerializeType::RocketMq,
+        ..Default::default()
     })
 }
 

@@ -97,10 +97,22 @@ impl RemotingCodec {
         Ok(cmd)
     }
 
-    /// Appends one encoded frame to `dst`.
+    /// Appends one encoded frame to `dst`, body included (every segment
+    /// copied).
     pub fn encode_frame(cmd: &RemotingCommand, dst: &mut BytesMut) {
+        dst.reserve(8 + 128 + cmd.body_len());
+        Self::encode_head(cmd, dst);
+        for part in cmd.body_parts() {
+            dst.put_slice(part);
+        }
+    }
+
+    /// Appends a frame's length words and header to `dst`, not its body:
+    /// the caller sends the body's segments ([`RemotingCommand::body_parts`])
+    /// right after, e.g. with a vectored write, without copying them.
+    pub fn encode_head(cmd: &RemotingCommand, dst: &mut BytesMut) {
         let start = dst.len();
-        dst.reserve(8 + 128 + cmd.body.len());
+        dst.reserve(8 + 128);
         dst.put_u32(0);
         dst.put_u32(0);
         match cmd.serialize_type {
@@ -108,8 +120,7 @@ impl RemotingCodec {
             SerializeType::RocketMq => binary_header::encode(cmd, dst),
         }
         let header_len = dst.len() - start - 8;
-        dst.put_slice(&cmd.body);
-        let total = (dst.len() - start - 4) as u32;
+        let total = (4 + header_len + cmd.body_len()) as u32;
         let word = ((cmd.serialize_type.code() as u32) << 24) | (header_len as u32 & 0x00FF_FFFF);
         dst[start..start + 4].copy_from_slice(&total.to_be_bytes());
         dst[start + 4..start + 8].copy_from_slice(&word.to_be_bytes());
@@ -186,6 +197,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn segmented_body_encodes_like_one_buffer() {
+        let parts = [&b"rec-1"[..], b"", b"record-2", b"r3"].map(Bytes::from_static);
+        let seg = RemotingCommand::success().with_body_parts(parts);
+        assert_eq!(seg.body_len(), 15);
+        assert_eq!(&seg.contiguous_body()[..], b"rec-1record-2r3");
+        let one = RemotingCommand::success().with_body(seg.contiguous_body());
+        assert_eq!(seg, one);
+        assert_eq!(frame_of(&seg), frame_of(&one));
+        let mut head = BytesMut::new();
+        RemotingCodec::encode_head(&seg, &mut head);
+        for p in seg.body_parts() {
+            head.extend_from_slice(p);
+        }
+        assert_eq!(head, frame_of(&one));
+        let mut codec = RemotingCodec::default();
+        assert_eq!(codec.decode(&mut head).unwrap().unwrap(), one);
     }
 
     #[test]

@@ -122,8 +122,9 @@ impl LanguageCode {
 /// One remoting frame: a request or a response.
 ///
 /// Invariants: a response has [`FLAG_RESPONSE`] set and the `opaque` of its
-/// request; `body` empty means "no body" (Java's null).
-#[derive(Debug, Clone, PartialEq, Default)]
+/// request; the wire body is `body` followed by `body_tail` (empty for every
+/// decoded frame), and both empty means "no body" (Java's null).
+#[derive(Debug, Clone, Default)]
 pub struct RemotingCommand {
     /// Request code, or response code on responses.
     pub code: i32,
@@ -139,10 +140,36 @@ pub struct RemotingCommand {
     pub remark: Option<String>,
     /// The custom header.
     pub ext_fields: ExtFields,
-    /// Payload.
+    /// Payload (its first segment when the body is segmented).
     pub body: Bytes,
+    /// Further body segments, sent after `body` without being copied
+    /// together first: a pull response's stored records are slices of the
+    /// mapped CommitLog and go to the socket as they are. Empty unless set
+    /// with [`RemotingCommand::with_body_parts`]; readers of a segmented
+    /// command use [`RemotingCommand::body_len`] /
+    /// [`RemotingCommand::contiguous_body`].
+    pub body_tail: Vec<Bytes>,
     /// How the header was (or will be) serialized.
     pub serialize_type: SerializeType,
+}
+
+impl PartialEq for RemotingCommand {
+    /// Equal headers and equal body bytes, however the bodies are segmented.
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code
+            && self.language == other.language
+            && self.version == other.version
+            && self.opaque == other.opaque
+            && self.flag == other.flag
+            && self.remark == other.remark
+            && self.ext_fields == other.ext_fields
+            && self.serialize_type == other.serialize_type
+            && self.body_len() == other.body_len()
+            && self
+                .body_parts()
+                .flat_map(|p| p.iter())
+                .eq(other.body_parts().flat_map(|p| p.iter()))
+    }
 }
 
 impl RemotingCommand {
@@ -187,7 +214,40 @@ impl RemotingCommand {
     /// Sets the body (builder style).
     pub fn with_body(mut self, body: impl Into<Bytes>) -> Self {
         self.body = body.into();
+        self.body_tail.clear();
         self
+    }
+
+    /// Sets a body made of several segments, sent back to back without
+    /// being copied into one buffer (builder style).
+    pub fn with_body_parts(mut self, parts: impl IntoIterator<Item = Bytes>) -> Self {
+        let mut parts = parts.into_iter();
+        self.body = parts.next().unwrap_or_default();
+        self.body_tail = parts.collect();
+        self
+    }
+
+    /// The body's segments in wire order (one for an ordinary body).
+    pub fn body_parts(&self) -> impl Iterator<Item = &Bytes> {
+        std::iter::once(&self.body).chain(self.body_tail.iter())
+    }
+
+    /// Length of the whole body, all segments included.
+    pub fn body_len(&self) -> usize {
+        self.body.len() + self.body_tail.iter().map(Bytes::len).sum::<usize>()
+    }
+
+    /// The whole body in one buffer: `body` itself unless the body is
+    /// segmented, else a copy of the segments joined.
+    pub fn contiguous_body(&self) -> Bytes {
+        if self.body_tail.is_empty() {
+            return self.body.clone();
+        }
+        let mut all = Vec::with_capacity(self.body_len());
+        for p in self.body_parts() {
+            all.extend_from_slice(p);
+        }
+        Bytes::from(all)
     }
 
     /// Writes a typed header into extFields (builder style).

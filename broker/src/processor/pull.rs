@@ -9,14 +9,14 @@
 //! filter are skipped while holding: the hold continues from past them, and
 //! the answer's `nextBeginOffset` says so.
 //!
-//! The response body is the stored records back to back. The store hands
-//! out zero-copy slices of the mapped CommitLog; the net layer takes one
-//! `Bytes` per frame, so the slices are copied once into that body.
+//! The response body is the stored records back to back: the store hands
+//! out zero-copy slices of the mapped CommitLog and the response carries
+//! them as body segments, which the net layer writes to the socket in place
+//! (no copy in user space).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
 use protocol::body::route::is_readable;
 use protocol::body::{MessageModel, SubscriptionGroupConfig};
 use protocol::code::{request, response};
@@ -324,21 +324,9 @@ fn respond(c: &Checked, requested: i64, result: GetMessageResult) -> RemotingCom
     let mut resp = RemotingCommand::response(code, Some(result.status.as_str().to_owned()))
         .with_header(&header);
     if code == response::SUCCESS {
-        resp.body = concat(result.messages, result.buffer_total_size);
+        resp = resp.with_body_parts(result.messages);
     }
     resp
-}
-
-/// The records back to back in one buffer (one copy; see the module doc).
-fn concat(mut parts: Vec<Bytes>, total: usize) -> Bytes {
-    if parts.len() == 1 {
-        return parts.pop().unwrap_or_default();
-    }
-    let mut buf = BytesMut::with_capacity(total);
-    for p in &parts {
-        buf.extend_from_slice(p);
-    }
-    buf.freeze()
 }
 
 #[cfg(test)]
@@ -427,10 +415,13 @@ mod tests {
     }
 
     #[test]
-    fn concat_parts() {
-        let b = concat(vec![Bytes::from_static(b"ab"), Bytes::from_static(b"c")], 3);
-        assert_eq!(&b[..], b"abc");
-        assert_eq!(&concat(vec![Bytes::from_static(b"x")], 1)[..], b"x");
-        assert!(concat(Vec::new(), 0).is_empty());
+    fn found_records_become_body_segments() {
+        use bytes::Bytes;
+        let mut r = result(GetMessageStatus::Found, 2, 2);
+        r.messages = vec![Bytes::from_static(b"rec-0"), Bytes::from_static(b"rec-1")];
+        let resp = respond(&checked(), 0, r);
+        assert_eq!(resp.code, response::SUCCESS);
+        assert_eq!(resp.body_len(), 10);
+        assert_eq!(&resp.contiguous_body()[..], b"rec-0rec-1");
     }
 }

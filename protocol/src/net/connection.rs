@@ -6,12 +6,10 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::BytesMut;
 use futures::stream::FuturesUnordered;
 use futures::StreamExt;
 use parking_lot::Mutex;
-use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::codec::FramedRead;
@@ -25,9 +23,6 @@ use crate::command::{RemotingCommand, FLAG_ONEWAY, FLAG_RESPONSE};
 
 static NEXT_OPAQUE: AtomicI32 = AtomicI32::new(1);
 static NEXT_CONN_ID: AtomicU64 = AtomicU64::new(1);
-
-/// Frames queued beyond this many bytes are written before encoding more.
-const WRITE_BATCH_BYTES: usize = 256 * 1024;
 
 /// One TCP connection carrying requests and responses in both directions.
 ///
@@ -122,7 +117,7 @@ impl Connection {
             closed: AtomicBool::new(false),
             cancel,
         });
-        tokio::spawn(write_loop(conn.clone(), write, rx));
+        tokio::spawn(super::writer::write_loop(conn.clone(), write, rx));
         processor.on_connected(&conn);
         let handle = tokio::spawn(read_loop(
             conn.clone(),
@@ -220,7 +215,13 @@ impl Connection {
         }
     }
 
-    fn mark_closed(&self) {
+    /// Resolves once the connection is being closed.
+    pub(crate) fn cancelled(&self) -> tokio_util::sync::WaitForCancellationFuture<'_> {
+        self.cancel.cancelled()
+    }
+
+    /// Marks the connection closed and fails every pending invoke.
+    pub(crate) fn mark_closed(&self) {
         self.closed.store(true, Ordering::SeqCst);
         self.cancel.cancel();
         // Dropping the senders wakes every waiter with "closed".
@@ -231,40 +232,6 @@ impl Connection {
 /// The next request id of this process.
 fn next_opaque() -> i32 {
     NEXT_OPAQUE.fetch_add(1, Ordering::Relaxed) & i32::MAX
-}
-
-async fn write_loop(
-    conn: Arc<Connection>,
-    mut write: OwnedWriteHalf,
-    mut rx: mpsc::UnboundedReceiver<RemotingCommand>,
-) {
-    let mut buf = BytesMut::with_capacity(64 * 1024);
-    loop {
-        let first = tokio::select! {
-            frame = rx.recv() => match frame {
-                Some(f) => f,
-                None => break,
-            },
-            _ = conn.cancel.cancelled() => break,
-        };
-        RemotingCodec::encode_frame(&first, &mut buf);
-        while buf.len() < WRITE_BATCH_BYTES {
-            match rx.try_recv() {
-                Ok(f) => RemotingCodec::encode_frame(&f, &mut buf),
-                Err(_) => break,
-            }
-        }
-        if let Err(e) = write.write_all(&buf).await {
-            tracing::debug!(peer = %conn.peer, error = %e, "write failed; closing connection");
-            break;
-        }
-        buf.clear();
-        if buf.capacity() > 4 * 1024 * 1024 {
-            buf = BytesMut::with_capacity(64 * 1024);
-        }
-    }
-    conn.mark_closed();
-    let _ = write.shutdown().await;
 }
 
 async fn read_loop(

@@ -10,11 +10,13 @@
 //! Per connection there is one reader task (it decodes frames and drives the
 //! processor futures of that connection concurrently, without spawning a task
 //! per request) and one writer task (it coalesces every queued frame into one
-//! `write`).
+//! vectored write; large body segments such as stored records are written in
+//! place, not copied).
 
 mod connection;
 mod router;
 mod server;
+mod writer;
 
 use std::future::Future;
 use std::pin::Pin;

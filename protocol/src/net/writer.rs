@@ -1,0 +1,233 @@
+//! The writer side of a connection: queued frames are gathered into one
+//! batch and written with vectored writes.
+//!
+//! Headers and small bodies are encoded into one contiguous buffer; body
+//! segments of [`ZERO_COPY_MIN`] bytes or more (a pull response's stored
+//! records, slices of the mapped CommitLog) are not copied but queued as
+//! they are, so they go from the page cache to the socket with the kernel's
+//! copy only.
+
+use std::io::IoSlice;
+use std::sync::Arc;
+
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::sync::mpsc;
+
+use super::Connection;
+use crate::codec::RemotingCodec;
+use crate::command::RemotingCommand;
+
+/// Frames queued beyond this many bytes are written before encoding more.
+const WRITE_BATCH_BYTES: usize = 256 * 1024;
+/// Body segments at least this long are written in place, not copied.
+pub(crate) const ZERO_COPY_MIN: usize = 512;
+/// Segments handed to one `writev` (well below IOV_MAX).
+const MAX_IOVECS: usize = 64;
+/// The contiguous buffer is replaced when it grew beyond this.
+const MAX_KEPT_BUFFER: usize = 4 * 1024 * 1024;
+
+/// The frames of one write: a contiguous buffer for what was copied and an
+/// ordered list of segments (copied runs and zero-copy body segments).
+pub(crate) struct WriteBatch {
+    buf: BytesMut,
+    segments: Vec<Bytes>,
+    len: usize,
+}
+
+impl WriteBatch {
+    /// An empty batch.
+    pub(crate) fn new() -> Self {
+        WriteBatch {
+            buf: BytesMut::with_capacity(64 * 1024),
+            segments: Vec::new(),
+            len: 0,
+        }
+    }
+
+    /// Bytes queued.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Appends one frame: header encoded into the buffer, body segments
+    /// copied when small and queued in place when large.
+    pub(crate) fn push(&mut self, mut cmd: RemotingCommand) {
+        let before = self.buf.len();
+        RemotingCodec::encode_head(&cmd, &mut self.buf);
+        self.len += self.buf.len() - before;
+        let body = std::mem::take(&mut cmd.body);
+        for part in std::iter::once(body).chain(cmd.body_tail.drain(..)) {
+            self.len += part.len();
+            if part.len() >= ZERO_COPY_MIN {
+                self.seal();
+                self.segments.push(part);
+            } else {
+                self.buf.extend_from_slice(&part);
+            }
+        }
+    }
+
+    /// Ends the current copied run, so a zero-copy segment can follow it.
+    fn seal(&mut self) {
+        if !self.buf.is_empty() {
+            self.segments.push(self.buf.split().freeze());
+        }
+    }
+
+    /// Writes everything queued and empties the batch.
+    pub(crate) async fn write_to(&mut self, w: &mut OwnedWriteHalf) -> std::io::Result<()> {
+        self.seal();
+        let mut first = 0;
+        while first < self.segments.len() {
+            let n = {
+                let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+                let mut count = 0;
+                for (slot, seg) in slices.iter_mut().zip(&self.segments[first..]) {
+                    *slot = IoSlice::new(seg);
+                    count += 1;
+                }
+                w.write_vectored(&slices[..count]).await?
+            };
+            if n == 0 {
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            let mut left = n;
+            while left > 0 && first < self.segments.len() {
+                let s = &mut self.segments[first];
+                if left >= s.len() {
+                    left -= s.len();
+                    first += 1;
+                } else {
+                    s.advance(left);
+                    left = 0;
+                }
+            }
+        }
+        self.segments.clear();
+        self.len = 0;
+        if self.buf.capacity() > MAX_KEPT_BUFFER {
+            self.buf = BytesMut::with_capacity(64 * 1024);
+        }
+        Ok(())
+    }
+}
+
+/// The writer task: waits for a frame, gathers every frame already queued
+/// (up to [`WRITE_BATCH_BYTES`]) and writes them in as few syscalls as the
+/// kernel allows.
+pub(crate) async fn write_loop(
+    conn: Arc<Connection>,
+    mut write: OwnedWriteHalf,
+    mut rx: mpsc::UnboundedReceiver<RemotingCommand>,
+) {
+    let mut batch = WriteBatch::new();
+    loop {
+        let first = tokio::select! {
+            frame = rx.recv() => match frame {
+                Some(f) => f,
+                None => break,
+            },
+            _ = conn.cancelled() => break,
+        };
+        batch.push(first);
+        while batch.len() < WRITE_BATCH_BYTES {
+            match rx.try_recv() {
+                Ok(f) => batch.push(f),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = batch.write_to(&mut write).await {
+            tracing::debug!(peer = %conn.peer_addr(), error = %e, "write failed; closing connection");
+            break;
+        }
+    }
+    conn.mark_closed();
+    let _ = write.shutdown().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_parts_are_copied_large_ones_kept() {
+        let big = Bytes::from(vec![7u8; ZERO_COPY_MIN]);
+        let cmd = RemotingCommand::success().with_body_parts([
+            Bytes::from_static(b"tiny"),
+            big.clone(),
+            Bytes::from_static(b"end"),
+        ]);
+        let mut b = WriteBatch::new();
+        b.push(cmd.clone());
+        b.push(RemotingCommand::success());
+        b.seal();
+        // head+tiny | big (in place) | end+next frame
+        assert_eq!(b.segments.len(), 3);
+        assert_eq!(b.segments[1].as_ptr(), big.as_ptr());
+        let mut expected = BytesMut::new();
+        RemotingCodec::encode_frame(&cmd, &mut expected);
+        RemotingCodec::encode_frame(&RemotingCommand::success(), &mut expected);
+        let joined: Vec<u8> = b.segments.iter().flat_map(|s| s.iter().copied()).collect();
+        assert_eq!(joined, &expected[..]);
+        assert_eq!(b.len(), expected.len());
+    }
+
+    /// Serves a body of many large segments plus small ones.
+    struct Segmented;
+
+    impl super::super::Processor for Segmented {
+        fn process<'a>(
+            &'a self,
+            _conn: &'a Arc<Connection>,
+            _req: RemotingCommand,
+        ) -> super::super::BoxFuture<'a, Option<RemotingCommand>> {
+            Box::pin(async move { Some(RemotingCommand::success().with_body_parts(parts())) })
+        }
+    }
+
+    fn parts() -> Vec<Bytes> {
+        (0..200u32)
+            .map(|i| {
+                Bytes::from(vec![
+                    (i % 251) as u8;
+                    if i % 3 == 0 { 7 } else { 1000 + i as usize }
+                ])
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn segmented_responses_arrive_whole_over_tcp() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(super::super::run(
+            super::super::ServerConfig::default(),
+            listener,
+            Arc::new(Segmented),
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        let conn = Connection::connect(&addr, &super::super::ClientConfig::default(), None)
+            .await
+            .unwrap();
+        let expected: Vec<u8> = parts().iter().flat_map(|p| p.iter().copied()).collect();
+        let calls = (0..8).map(|_| {
+            conn.invoke(
+                RemotingCommand::new_request(1),
+                std::time::Duration::from_secs(5),
+            )
+        });
+        for resp in futures::future::join_all(calls).await {
+            let resp = resp.unwrap();
+            assert!(resp.body_tail.is_empty());
+            assert_eq!(&resp.body[..], &expected[..]);
+        }
+        conn.close();
+        let _ = stop.send(());
+        server.await.unwrap().unwrap();
+    }
+}
