@@ -23,6 +23,12 @@ use futures::channel::oneshot;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+/// Longest a group commit waits for its expected waiters.
+const GATHER_MAX: Duration = Duration::from_millis(2);
+/// A group commit stops waiting once no waiter arrived for this long (or
+/// for the last flush's duration, if longer).
+const GATHER_QUIET: Duration = Duration::from_micros(500);
+
 /// A SYNC_FLUSH waiter.
 #[derive(Debug)]
 pub(crate) struct FlushRequest {
@@ -55,9 +61,10 @@ fn flush_commit_log(inner: &Inner, least_pages: usize) -> bool {
 }
 
 /// Completes waiters covered by `flushed`; with `fail_rest`, every other
-/// waiter gets FlushDiskTimeout.
-pub(crate) fn complete_requests(inner: &Inner, flushed: u64, fail_rest: bool) {
+/// waiter gets FlushDiskTimeout. Returns (waiters completed, still waiting).
+pub(crate) fn complete_requests(inner: &Inner, flushed: u64, fail_rest: bool) -> (usize, usize) {
     let mut reqs = inner.flush_requests.lock();
+    let before = reqs.len();
     let now = Instant::now();
     let mut i = 0;
     while i < reqs.len() {
@@ -78,6 +85,7 @@ pub(crate) fn complete_requests(inner: &Inner, flushed: u64, fail_rest: bool) {
             None => i += 1,
         }
     }
+    (before - reqs.len(), reqs.len())
 }
 
 /// The CommitLog flush thread (async interval flush or group commit).
@@ -106,19 +114,31 @@ fn async_flush_loop(inner: &Inner) {
     }
 }
 
-/// Lets appenders that are still arriving join the next flush: waits while
-/// the number of waiters grows, for at most half the last flush's duration
-/// (capped at 2 ms), so a slow disk gets bigger groups and a fast one adds
-/// almost no latency.
-fn gather_group(inner: &Inner, last_flush: Duration) {
-    let budget = (last_flush / 2).min(Duration::from_millis(2));
+/// Lets appenders that are still arriving join the next flush.
+///
+/// `expected` is how many waiters the next group should have: those the
+/// last flush acknowledged (their producers send again at once) plus those
+/// that arrived during it. Without this, a steady load of N in-flight sends
+/// splits into two alternating groups of N/2 (one waiting while the other
+/// flushes), and each fsync carries half of what it could. The appender
+/// that completes the group wakes the flusher (`group_target`); the wait
+/// also ends when no waiter arrived for [`GATHER_QUIET`] (or the last
+/// flush's duration, if longer), or after [`GATHER_MAX`]. With nothing
+/// expected (the first round) the flush starts at once.
+fn gather_group(inner: &Inner, last_flush: Duration, expected: usize) {
     let start = Instant::now();
+    let quiet = GATHER_QUIET.max(last_flush);
     let mut n = inner.flush_requests.lock().len();
-    while start.elapsed() < budget {
-        std::thread::sleep(Duration::from_micros(50));
-        let m = inner.flush_requests.lock().len();
-        if m == n {
+    while n < expected {
+        let now = Instant::now();
+        let deadline = (start + GATHER_MAX).min(now + quiet);
+        if now >= start + GATHER_MAX {
             break;
+        }
+        inner.flusher_wake.wait(deadline - now);
+        let m = inner.flush_requests.lock().len();
+        if m == n && Instant::now() >= deadline {
+            break; // nobody arrived for a quiet period
         }
         n = m;
     }
@@ -126,6 +146,7 @@ fn gather_group(inner: &Inner, last_flush: Duration) {
 
 fn group_commit_loop(inner: &Inner) {
     let mut last_flush = Duration::ZERO;
+    let mut expected = 0;
     while !inner.shutdown.load(Ordering::Acquire) {
         let pending = !inner.flush_requests.lock().is_empty();
         let dirty = inner.commit_log.files().flushed_where() < inner.commit_log.max_offset();
@@ -134,7 +155,7 @@ fn group_commit_loop(inner: &Inner) {
             continue;
         }
         if pending {
-            gather_group(inner, last_flush);
+            gather_group(inner, last_flush, expected);
         }
         let began = Instant::now();
         let ok = flush_commit_log(inner, 0);
@@ -142,7 +163,9 @@ fn group_commit_loop(inner: &Inner) {
         let flushed = inner.commit_log.files().flushed_where();
         // Visible before acknowledged.
         dispatch_until(inner, visible_limit(inner));
-        complete_requests(inner, flushed, !ok);
+        let (acked, waiting) = complete_requests(inner, flushed, !ok);
+        expected = acked + waiting;
+        inner.group_target.store(expected, Ordering::Release);
         if !ok {
             inner.flusher_wake.wait(Duration::from_millis(10));
         }

@@ -41,6 +41,9 @@ pub(crate) struct Inner {
     pub(crate) dispatched_to: AtomicU64,
     pub(crate) last_dispatched_ts: AtomicI64,
     pub(crate) flush_requests: Mutex<Vec<FlushRequest>>,
+    /// SYNC_FLUSH: the number of waiters the group commit is gathering
+    /// (0 = none); reaching it wakes the flusher.
+    pub(crate) group_target: std::sync::atomic::AtomicUsize,
     pub(crate) flusher_wake: Wakeup,
     pub(crate) dispatcher_wake: Wakeup,
     pub(crate) logic_flusher_wake: Wakeup,
@@ -138,6 +141,7 @@ impl MessageStore {
             dispatched_to: AtomicU64::new(0),
             last_dispatched_ts: AtomicI64::new(0),
             flush_requests: Mutex::new(Vec::new()),
+            group_target: std::sync::atomic::AtomicUsize::new(0),
             flusher_wake: Wakeup::default(),
             dispatcher_wake: Wakeup::default(),
             logic_flusher_wake: Wakeup::default(),
@@ -279,11 +283,16 @@ impl MessageStore {
                 let (tx, rx) = futures::channel::oneshot::channel();
                 let deadline =
                     Instant::now() + Duration::from_millis(inner.config.sync_flush_timeout);
-                inner
-                    .flush_requests
-                    .lock()
-                    .push(FlushRequest { end, deadline, tx });
-                inner.flusher_wake.wake();
+                let waiting = {
+                    let mut reqs = inner.flush_requests.lock();
+                    reqs.push(FlushRequest { end, deadline, tx });
+                    reqs.len()
+                };
+                // Wake the flusher for the first waiter, and when a group
+                // it is gathering is complete (not for every waiter).
+                if waiting == 1 || waiting >= inner.group_target.load(Ordering::Acquire) {
+                    inner.flusher_wake.wake();
+                }
                 PutFuture::waiting(result, rx)
             }
         }

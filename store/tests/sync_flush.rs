@@ -67,3 +67,38 @@ fn shutdown_is_idempotent_and_clean() {
     let store = MessageStore::open(small_config(dir.path(), FlushDiskType::Sync)).unwrap();
     assert_eq!(store.max_offset_in_queue("Z", 0), 1);
 }
+
+#[test]
+fn closed_loop_producers_then_a_lone_one_all_complete_promptly() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MessageStore::open(small_config(dir.path(), FlushDiskType::Sync)).unwrap();
+    // 16 producers that each wait for their ack before sending again: the
+    // group commit learns to expect 16 waiters per flush.
+    std::thread::scope(|s| {
+        for p in 0..16 {
+            let store = &store;
+            s.spawn(move || {
+                for i in 0..20 {
+                    let r = store.put_message(&msg("L", p, i, 100, None)).wait();
+                    assert_eq!(r.status, PutStatus::Ok);
+                }
+            });
+        }
+    });
+    // The load shrinks to one producer: its puts must not wait for the 15
+    // that stopped (the gather gives up after a quiet period).
+    let started = std::time::Instant::now();
+    for i in 0..30 {
+        let r = store.put_message(&msg("L", 0, 100 + i, 100, None)).wait();
+        assert_eq!(r.status, PutStatus::Ok);
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "30 lone puts took {:?}",
+        started.elapsed()
+    );
+    for q in 1..16 {
+        assert_eq!(store.max_offset_in_queue("L", q), 20);
+    }
+    assert_eq!(store.max_offset_in_queue("L", 0), 50);
+}
