@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use futures::stream::FuturesUnordered;
@@ -19,7 +20,7 @@ use super::router::RejectAll;
 use super::{ClientConfig, NetError, Processor};
 use crate::code::response;
 use crate::codec::RemotingCodec;
-use crate::command::{RemotingCommand, FLAG_ONEWAY, FLAG_RESPONSE};
+use crate::command::{RemotingCommand, SerializeType, FLAG_ONEWAY, FLAG_RESPONSE};
 
 static NEXT_OPAQUE: AtomicI32 = AtomicI32::new(1);
 static NEXT_CONN_ID: AtomicU64 = AtomicU64::new(1);
@@ -234,6 +235,24 @@ fn next_opaque() -> i32 {
     NEXT_OPAQUE.fetch_add(1, Ordering::Relaxed) & i32::MAX
 }
 
+/// A processor's answer as the response frame to send: none for oneway
+/// requests; else the request's opaque and serialize type, response flag set.
+fn as_response(
+    resp: Option<RemotingCommand>,
+    oneway: bool,
+    opaque: i32,
+    serialize_type: SerializeType,
+) -> Option<RemotingCommand> {
+    let mut resp = resp?;
+    if oneway {
+        return None;
+    }
+    resp.opaque = opaque;
+    resp.flag |= FLAG_RESPONSE;
+    resp.serialize_type = serialize_type;
+    Some(resp)
+}
+
 async fn read_loop(
     conn: Arc<Connection>,
     read: OwnedReadHalf,
@@ -274,18 +293,21 @@ async fn read_loop(
                         }
                         continue;
                     }
-                    let fut = processor.process(&conn, cmd);
-                    inflight.push(async move {
-                        let resp = fut.await?;
-                        if oneway {
-                            return None;
+                    let mut fut = processor.process(&conn, cmd);
+                    // Most requests (sends under ASYNC_FLUSH, lookups) are
+                    // answered on their first poll: reply at once, without a
+                    // slot (and its allocation and wake-ups) in `inflight`.
+                    let first = std::future::poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await;
+                    match first {
+                        Poll::Ready(resp) => {
+                            if let Some(resp) = as_response(resp, oneway, opaque, serialize_type) {
+                                let _ = conn.send_frame(resp);
+                            }
                         }
-                        let mut resp = resp;
-                        resp.opaque = opaque;
-                        resp.flag |= FLAG_RESPONSE;
-                        resp.serialize_type = serialize_type;
-                        Some(resp)
-                    });
+                        Poll::Pending => inflight.push(async move {
+                            as_response(fut.await, oneway, opaque, serialize_type)
+                        }),
+                    }
                 }
             }
         }
