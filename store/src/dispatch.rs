@@ -188,14 +188,14 @@ fn dispatch_record(
     }
     if tx != TRANSACTION_ROLLBACK_TYPE {
         if let Some(index) = &inner.index {
-            let now = inner.env.now_ms();
+            // The clock names a new index file; most records need none.
             if let Err(e) = index.build(
                 info.topic,
                 props.uniq_key,
                 props.keys,
                 phy,
                 info.store_timestamp,
-                now,
+                || inner.env.now_ms(),
             ) {
                 tracing::error!(error = %e, "index write failed");
             }

@@ -284,7 +284,7 @@ impl IndexService {
         keys: Option<&str>,
         phy: i64,
         store_ts: i64,
-        now_ms: i64,
+        now_ms: impl Fn() -> i64,
     ) -> Result<(), StoreError> {
         let mut files = self.files.write();
         if files.last().is_some_and(|f| phy < f.h.end_phy) {
@@ -305,7 +305,7 @@ impl IndexService {
                 if let Some(full) = files.last() {
                     let _ = full.file.flush_all();
                 }
-                let mut ms = now_ms;
+                let mut ms = now_ms();
                 let path = loop {
                     let p = self.dir.join(index_file_name(ms));
                     if !p.exists() {
@@ -397,7 +397,7 @@ mod tests {
                 Some(&format!("{k} all")),
                 i * 100,
                 1_000_000 + i * 1000,
-                1_000_000 + i,
+                || 1_000_000 + i,
             )
             .unwrap();
         }
