@@ -79,6 +79,29 @@ fn cpu_ticks(pid: u32) -> Option<u64> {
     Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
 }
 
+/// utime + stime in clock ticks per thread name of `pid` (threads of the
+/// same name summed), from `/proc/<pid>/task/*/stat`.
+fn thread_ticks(pid: u32) -> std::collections::BTreeMap<String, u64> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return out;
+    };
+    for t in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(t.path().join("stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let name = stat[open + 1..close].to_string();
+        let f: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        let ticks = f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+            + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        *out.entry(name).or_insert(0) += ticks;
+    }
+    out
+}
+
 /// `RssAnon` of `pid` in kB.
 fn rss_anon_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -222,12 +245,14 @@ async fn run(a: Arc<Args>) {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_before = a.pid.and_then(rss_anon_kb);
     let cpu_before = a.pid.and_then(cpu_ticks);
+    let threads_before = a.pid.map(thread_ticks);
     shared.measuring.store(true, Ordering::SeqCst);
     let started = Instant::now();
     tokio::time::sleep(Duration::from_secs(a.secs)).await;
     shared.measuring.store(false, Ordering::SeqCst);
     let elapsed = started.elapsed();
     let cpu_after = a.pid.and_then(cpu_ticks);
+    let threads_after = a.pid.map(thread_ticks);
     let rss_after = a.pid.and_then(rss_anon_kb);
     shared.stop.store(true, Ordering::SeqCst);
     let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
@@ -264,6 +289,23 @@ async fn run(a: Arc<Args>) {
             cpu_us / sent.max(1) as f64,
             cpu_us / 1e6 / secs * 100.0
         );
+    }
+    if let (Some(b), Some(e)) = (threads_before, threads_after) {
+        // Per thread name: the network threads (the runtime's workers) and
+        // each store service, e.g. `rmq-store-alloc`, which faults in
+        // CommitLog pages ahead of the writer.
+        let tick_us = 1_000_000.0 / clock_ticks_per_sec() as f64;
+        let mut parts: Vec<(String, f64)> = e
+            .iter()
+            .map(|(name, t)| {
+                let d = t.saturating_sub(b.get(name).copied().unwrap_or(0));
+                (name.clone(), d as f64 * tick_us / sent.max(1) as f64)
+            })
+            .filter(|(_, us)| *us >= 0.01)
+            .collect();
+        parts.sort_by(|x, y| y.1.total_cmp(&x.1));
+        let text: Vec<String> = parts.iter().map(|(n, us)| format!("{n} {us:.2}")).collect();
+        println!("broker cpu by thread, us per message: {}", text.join(", "));
     }
     if let (Some(b), Some(e)) = (rss_before, rss_after) {
         println!("broker RssAnon: {b} kB before, {e} kB after");
