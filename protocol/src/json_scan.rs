@@ -16,6 +16,34 @@ use serde::de::Error as _;
 /// Deepest nesting of a skipped value.
 const MAX_DEPTH: usize = 128;
 
+/// Index of the first `"` or `\\` in `b` at or after `from` (`b.len()` if
+/// none), eight bytes at a time: string contents are most of a header.
+fn quote_or_backslash(b: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // High bit set in each byte of `x` equal to `c`; the lowest one set is
+    // exact (borrows only run upwards), which is all we use.
+    let eq = |x: u64, c: u8| {
+        let y = x ^ (ONES * c as u64);
+        y.wrapping_sub(ONES) & !y & HIGHS
+    };
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let hits = eq(x, b'"') | eq(x, b'\\');
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && b[i] != b'"' && b[i] != b'\\' {
+        i += 1;
+    }
+    i
+}
+
 /// A literal `true`, `false` or `null`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Literal {
@@ -87,10 +115,7 @@ impl<'a> Scanner<'a> {
         self.expect(b'"')?;
         let start = self.pos;
         let b = self.bytes();
-        let mut i = start;
-        while i < b.len() && b[i] != b'"' && b[i] != b'\\' {
-            i += 1;
-        }
+        let i = quote_or_backslash(b, start);
         match b.get(i) {
             Some(b'"') => {
                 self.pos = i + 1;
@@ -117,10 +142,7 @@ impl<'a> Scanner<'a> {
         let b = self.bytes();
         loop {
             let start = self.pos;
-            let mut i = start;
-            while i < b.len() && b[i] != b'"' && b[i] != b'\\' {
-                i += 1;
-            }
+            let i = quote_or_backslash(b, start);
             out.push_str(&self.text[start..i]);
             self.pos = i;
             match b.get(i) {
@@ -331,6 +353,32 @@ impl<'a> Scanner<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_quotes_and_backslashes_at_every_position() {
+        for len in 0..40 {
+            for at in 0..=len {
+                for c in [b'"', b'\\'] {
+                    let mut b = vec![b'a'; len];
+                    if at < len {
+                        b[at] = c;
+                    }
+                    // Bytes that differ from the targets by one bit.
+                    if at + 1 < len {
+                        b[at + 1] = b'#';
+                    }
+                    for from in 0..=at.min(len) {
+                        assert_eq!(quote_or_backslash(&b, from), at, "{len} {at} {from}");
+                    }
+                }
+            }
+        }
+        assert_eq!(quote_or_backslash("é\"".as_bytes(), 0), 2);
+        assert_eq!(
+            quote_or_backslash(&[0x22 ^ 0x80, 0x5c ^ 0x01, 0xa2, 0xdc], 0),
+            4
+        );
+    }
 
     #[test]
     fn strings_numbers_and_skips() {
