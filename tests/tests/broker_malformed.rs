@@ -157,6 +157,11 @@ async fn request_level_errors() {
         .await
         .unwrap();
     assert_eq!(r.code, response::INVALID_PARAMETER, "{}", r.remark);
+    // The one stored message of "Big" reaches its ConsumeQueue a moment
+    // after its send was acknowledged (dispatch is asynchronous, as in
+    // RocketMQ): wait until it is pullable, so the queue's max offset is 1.
+    let stored = c.pull_all("G_bad", "Big", 0, 0, 1).await.unwrap();
+    assert_eq!(stored.len(), 1, "the stored message becomes pullable");
     let r = c
         .pull(&PullRequest::new("G_bad", "Big", 0, 1000))
         .await
