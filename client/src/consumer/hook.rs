@@ -1,6 +1,6 @@
-//! The [`ConsumerHook`] implementations that register the push and lite-pull
-//! consumers with their client instance. They hold only weak references, so
-//! the instance never keeps a stopped consumer alive.
+//! The [`ConsumerHook`] implementation that registers a push or lite-pull
+//! consumer with its client instance. It holds only a weak reference, so the
+//! instance never keeps a stopped consumer alive.
 
 use std::sync::{Arc, Weak};
 
@@ -13,95 +13,114 @@ use crate::instance::{
     ConsumeFromWhere, ConsumeType, ConsumerHook, MessageModel, SubscriptionData,
 };
 
-/// A push consumer as the client instance sees it.
-pub(crate) struct PushHook {
+/// What a consumer's core offers the client instance: the parts of
+/// [`ConsumerHook`] that need a live core.
+pub(crate) trait HookedCore: Send + Sync + 'static {
+    /// How the consumer fetches: passively (push) or actively (lite pull).
+    const CONSUME_TYPE: ConsumeType;
+    /// The subscriptions sent in heartbeats.
+    fn subscriptions(&self) -> Vec<SubscriptionData>;
+    /// One rebalance pass.
+    fn rebalance_now(&self) -> BoxFuture<'_, ()>;
+    /// The periodic (every 5 s) offset commit.
+    fn persist_periodically(&self) -> BoxFuture<'_, ()>;
+    /// The answer to GET_CONSUMER_RUNNING_INFO.
+    fn running_info_now(&self) -> ConsumerRunningInfo;
+}
+
+impl HookedCore for PushCore {
+    const CONSUME_TYPE: ConsumeType = ConsumeType::ConsumePassively;
+
+    fn subscriptions(&self) -> Vec<SubscriptionData> {
+        self.subscription_data()
+    }
+
+    fn rebalance_now(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.rebalance())
+    }
+
+    fn persist_periodically(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            // A stopping push consumer commits its final offsets itself.
+            if !self.is_stopping() {
+                self.persist_offsets(false).await;
+            }
+        })
+    }
+
+    fn running_info_now(&self) -> ConsumerRunningInfo {
+        self.running_info()
+    }
+}
+
+impl HookedCore for LiteCore {
+    const CONSUME_TYPE: ConsumeType = ConsumeType::ConsumeActively;
+
+    fn subscriptions(&self) -> Vec<SubscriptionData> {
+        self.subscription_data()
+    }
+
+    fn rebalance_now(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.rebalance())
+    }
+
+    fn persist_periodically(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.persist_offsets(false))
+    }
+
+    fn running_info_now(&self) -> ConsumerRunningInfo {
+        self.running_info()
+    }
+}
+
+/// A consumer as the client instance sees it: its group settings plus a
+/// weak reference to its core.
+pub(crate) struct CoreHook<C: HookedCore> {
     group: String,
     model: MessageModel,
     from: ConsumeFromWhere,
-    core: Weak<PushCore>,
+    core: Weak<C>,
 }
+
+/// The hook of a push consumer.
+pub(crate) type PushHook = CoreHook<PushCore>;
+/// The hook of a lite-pull consumer.
+pub(crate) type LiteHook = CoreHook<LiteCore>;
 
 impl PushHook {
     pub(crate) fn new(core: &Arc<PushCore>) -> Self {
-        PushHook {
-            group: core.group.clone(),
-            model: core.cfg.message_model,
-            from: core.cfg.consume_from_where,
-            core: Arc::downgrade(core),
-        }
+        CoreHook::with(
+            core,
+            core.group.clone(),
+            core.cfg.message_model,
+            core.cfg.consume_from_where,
+        )
     }
-}
-
-impl ConsumerHook for PushHook {
-    fn group(&self) -> &str {
-        &self.group
-    }
-
-    fn message_model(&self) -> MessageModel {
-        self.model
-    }
-
-    fn consume_type(&self) -> ConsumeType {
-        ConsumeType::ConsumePassively
-    }
-
-    fn consume_from_where(&self) -> ConsumeFromWhere {
-        self.from
-    }
-
-    fn subscriptions(&self) -> Vec<SubscriptionData> {
-        self.core
-            .upgrade()
-            .map(|c| c.subscription_data())
-            .unwrap_or_default()
-    }
-
-    fn rebalance(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async move {
-            if let Some(core) = self.core.upgrade() {
-                core.rebalance().await;
-            }
-        })
-    }
-
-    fn persist_offsets(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async move {
-            if let Some(core) = self.core.upgrade() {
-                if !core.is_stopping() {
-                    core.persist_offsets(false).await;
-                }
-            }
-        })
-    }
-
-    fn running_info(&self) -> ConsumerRunningInfo {
-        self.core
-            .upgrade()
-            .map(|c| c.running_info())
-            .unwrap_or_default()
-    }
-}
-
-/// A lite-pull consumer as the client instance sees it.
-pub(crate) struct LiteHook {
-    group: String,
-    model: MessageModel,
-    from: ConsumeFromWhere,
-    core: Weak<LiteCore>,
 }
 
 impl LiteHook {
     pub(crate) fn new(core: &Arc<LiteCore>) -> Self {
-        LiteHook {
-            group: core.group.clone(),
-            model: core.cfg.message_model,
-            from: core.cfg.consume_from_where,
+        CoreHook::with(
+            core,
+            core.group.clone(),
+            core.cfg.message_model,
+            core.cfg.consume_from_where,
+        )
+    }
+}
+
+impl<C: HookedCore> CoreHook<C> {
+    fn with(core: &Arc<C>, group: String, model: MessageModel, from: ConsumeFromWhere) -> Self {
+        CoreHook {
+            group,
+            model,
+            from,
             core: Arc::downgrade(core),
         }
     }
 }
 
-impl ConsumerHook for LiteHook {
+impl<C: HookedCore> ConsumerHook for CoreHook<C> {
     fn group(&self) -> &str {
         &self.group
     }
@@ -111,7 +130,7 @@ impl ConsumerHook for LiteHook {
     }
 
     fn consume_type(&self) -> ConsumeType {
-        ConsumeType::ConsumeActively
+        C::CONSUME_TYPE
     }
 
     fn consume_from_where(&self) -> ConsumeFromWhere {
@@ -121,14 +140,14 @@ impl ConsumerHook for LiteHook {
     fn subscriptions(&self) -> Vec<SubscriptionData> {
         self.core
             .upgrade()
-            .map(|c| c.subscription_data())
+            .map(|c| c.subscriptions())
             .unwrap_or_default()
     }
 
     fn rebalance(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             if let Some(core) = self.core.upgrade() {
-                core.rebalance().await;
+                core.rebalance_now().await;
             }
         })
     }
@@ -136,7 +155,7 @@ impl ConsumerHook for LiteHook {
     fn persist_offsets(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             if let Some(core) = self.core.upgrade() {
-                core.persist_offsets(false).await;
+                core.persist_periodically().await;
             }
         })
     }
@@ -144,7 +163,7 @@ impl ConsumerHook for LiteHook {
     fn running_info(&self) -> ConsumerRunningInfo {
         self.core
             .upgrade()
-            .map(|c| c.running_info())
+            .map(|c| c.running_info_now())
             .unwrap_or_default()
     }
 }
