@@ -4,11 +4,14 @@
 
 use std::sync::{Arc, Weak};
 
+use parking_lot::Mutex;
+
 use protocol::body::ConsumerRunningInfo;
 use protocol::net::BoxFuture;
 
 use crate::consumer::lite::LiteCore;
 use crate::consumer::push::PushCore;
+use crate::error::ClientError;
 use crate::instance::{
     ConsumeFromWhere, ConsumeType, ConsumerHook, MessageModel, SubscriptionData,
 };
@@ -26,6 +29,40 @@ pub(crate) trait HookedCore: Send + Sync + 'static {
     fn persist_periodically(&self) -> BoxFuture<'_, ()>;
     /// The answer to GET_CONSUMER_RUNNING_INFO.
     fn running_info_now(&self) -> ConsumerRunningInfo;
+    /// Graceful shutdown of the core.
+    fn stop(&self) -> BoxFuture<'_, ()>;
+}
+
+/// Puts a freshly started `core` into a consumer's `slot`. If the slot was
+/// already taken (a concurrent `start` won), shuts `core` down again and
+/// fails with IllegalState naming `what` was started twice.
+pub(crate) async fn install_core<C: HookedCore>(
+    slot: &Mutex<Option<Arc<C>>>,
+    core: Arc<C>,
+    what: &str,
+) -> Result<(), ClientError> {
+    let raced = {
+        let mut slot = slot.lock();
+        let raced = slot.is_some();
+        if !raced {
+            *slot = Some(core.clone());
+        }
+        raced
+    };
+    if raced {
+        core.stop().await;
+        return Err(ClientError::IllegalState(format!("{what} started twice")));
+    }
+    Ok(())
+}
+
+/// Takes the core out of a consumer's `slot` and shuts it down (nothing if
+/// the consumer is not started).
+pub(crate) async fn remove_core<C: HookedCore>(slot: &Mutex<Option<Arc<C>>>) {
+    let core = slot.lock().take();
+    if let Some(core) = core {
+        core.stop().await;
+    }
 }
 
 impl HookedCore for PushCore {
@@ -51,6 +88,10 @@ impl HookedCore for PushCore {
     fn running_info_now(&self) -> ConsumerRunningInfo {
         self.running_info()
     }
+
+    fn stop(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.shutdown())
+    }
 }
 
 impl HookedCore for LiteCore {
@@ -70,6 +111,10 @@ impl HookedCore for LiteCore {
 
     fn running_info_now(&self) -> ConsumerRunningInfo {
         self.running_info()
+    }
+
+    fn stop(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.shutdown())
     }
 }
 

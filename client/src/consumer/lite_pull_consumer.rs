@@ -30,6 +30,7 @@ use parking_lot::Mutex;
 
 use crate::config::ClientConfig;
 use crate::consumer::allocate::{AllocateMessageQueueAveragely, AllocateMessageQueueStrategy};
+use crate::consumer::hook::{install_core, remove_core};
 use crate::consumer::lite::{Assignment, LiteCore};
 use crate::consumer::subscription::TagExpression;
 use crate::error::ClientError;
@@ -228,30 +229,13 @@ impl DefaultLitePullConsumer {
         let assignment = self.assignment.lock().clone();
         let strategy = self.strategy.lock().clone();
         let core = LiteCore::start(group, self.config.clone(), assignment, strategy).await?;
-        let raced = {
-            let mut slot = self.core.lock();
-            let raced = slot.is_some();
-            if !raced {
-                *slot = Some(core.clone());
-            }
-            raced
-        };
-        if raced {
-            core.shutdown().await;
-            return Err(ClientError::IllegalState(
-                "lite pull consumer started twice".into(),
-            ));
-        }
-        Ok(())
+        install_core(&self.core, core, "lite pull consumer").await
     }
 
     /// Stops prefetching, commits (when auto-committing) and persists the
     /// offsets, and leaves the group.
     pub async fn shutdown(&self) {
-        let core = self.core.lock().take();
-        if let Some(core) = core {
-            core.shutdown().await;
-        }
+        remove_core(&self.core).await;
     }
 
     fn core(&self) -> Result<Arc<LiteCore>, ClientError> {

@@ -27,6 +27,7 @@ use parking_lot::Mutex;
 
 use crate::config::ClientConfig;
 use crate::consumer::allocate::{AllocateMessageQueueAveragely, AllocateMessageQueueStrategy};
+use crate::consumer::hook::{install_core, remove_core};
 use crate::consumer::listener::{
     ConsumeConcurrentlyContext, ConsumeConcurrentlyStatus, ConsumeOrderlyContext,
     ConsumeOrderlyStatus, MessageListener,
@@ -298,30 +299,13 @@ impl DefaultMQPushConsumer {
             strategy,
         )
         .await?;
-        let raced = {
-            let mut slot = self.core.lock();
-            let raced = slot.is_some();
-            if !raced {
-                *slot = Some(core.clone());
-            }
-            raced
-        };
-        if raced {
-            core.shutdown().await;
-            return Err(ClientError::IllegalState(
-                "push consumer started twice".into(),
-            ));
-        }
-        Ok(())
+        install_core(&self.core, core, "push consumer").await
     }
 
     /// Leaves the group: stops pulling, waits (bounded) for listener calls
     /// in progress, commits offsets, releases orderly locks and unregisters.
     pub async fn shutdown(&self) {
-        let core = self.core.lock().take();
-        if let Some(core) = core {
-            core.shutdown().await;
-        }
+        remove_core(&self.core).await;
     }
 
     /// Stops pulling until [`resume`](Self::resume) (cached messages are

@@ -21,9 +21,7 @@ use tokio::task::JoinHandle;
 use crate::consumer::allocate::AllocateMessageQueueStrategy;
 use crate::consumer::hook::LiteHook;
 use crate::consumer::lite_pull_consumer::LitePullConsumerConfig;
-use crate::consumer::offset_store::{
-    default_offset_dir, LocalFileOffsetStore, OffsetStore, ReadOffsetType, RemoteBrokerOffsetStore,
-};
+use crate::consumer::offset_store::{OffsetStore, ReadOffsetType};
 use crate::consumer::process_queue::ProcessQueue;
 use crate::consumer::push::Subscription;
 use crate::consumer::rebalance::{self, epoch_ms};
@@ -96,23 +94,13 @@ impl LiteCore {
         strategy: Arc<dyn AllocateMessageQueueStrategy>,
     ) -> Result<Arc<LiteCore>, ClientError> {
         let instance = MQClientInstance::get_or_create(&cfg.client).await?;
-        let offset_store = match cfg.message_model {
-            MessageModel::Clustering => OffsetStore::Remote(Arc::new(
-                RemoteBrokerOffsetStore::new(instance.clone(), &group),
-            )),
-            MessageModel::Broadcasting => {
-                let dir = cfg
-                    .offset_store_dir
-                    .clone()
-                    .unwrap_or_else(default_offset_dir);
-                OffsetStore::Local(Arc::new(LocalFileOffsetStore::new(
-                    &dir,
-                    instance.client_id(),
-                    &group,
-                )))
-            }
-        };
-        offset_store.load().await?;
+        let offset_store = OffsetStore::open(
+            cfg.message_model,
+            &instance,
+            &group,
+            cfg.offset_store_dir.clone(),
+        )
+        .await?;
         let consume_timestamp_ms = cfg
             .consume_timestamp_ms
             .unwrap_or_else(|| epoch_ms() - 30 * 60 * 1000);

@@ -8,6 +8,7 @@ mod local;
 mod remote;
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use local::{
@@ -16,6 +17,7 @@ pub use local::{
 pub use remote::RemoteBrokerOffsetStore;
 
 use crate::error::ClientError;
+use crate::instance::{MQClientInstance, MessageModel};
 use crate::message::MessageQueue;
 
 /// Where [`OffsetStore::read_offset`] looks.
@@ -39,6 +41,32 @@ pub enum OffsetStore {
 }
 
 impl OffsetStore {
+    /// The store a group of `model` uses, loaded: on the brokers for
+    /// CLUSTERING; for BROADCASTING a file under `dir` (default
+    /// [`default_offset_dir`]) named by the client id and group.
+    pub async fn open(
+        model: MessageModel,
+        instance: &Arc<MQClientInstance>,
+        group: &str,
+        dir: Option<PathBuf>,
+    ) -> Result<OffsetStore, ClientError> {
+        let store = match model {
+            MessageModel::Clustering => OffsetStore::Remote(Arc::new(
+                RemoteBrokerOffsetStore::new(instance.clone(), group),
+            )),
+            MessageModel::Broadcasting => {
+                let dir = dir.unwrap_or_else(default_offset_dir);
+                OffsetStore::Local(Arc::new(LocalFileOffsetStore::new(
+                    &dir,
+                    instance.client_id(),
+                    group,
+                )))
+            }
+        };
+        store.load().await?;
+        Ok(store)
+    }
+
     /// Loads persisted state (the local file; nothing for the remote store).
     pub async fn load(&self) -> Result<(), ClientError> {
         match self {

@@ -31,9 +31,7 @@ use tokio::task::JoinHandle;
 use crate::consumer::allocate::AllocateMessageQueueStrategy;
 use crate::consumer::hook::PushHook;
 pub(crate) use crate::consumer::listener::MessageListener as Listener;
-use crate::consumer::offset_store::{
-    default_offset_dir, LocalFileOffsetStore, OffsetStore, RemoteBrokerOffsetStore,
-};
+use crate::consumer::offset_store::OffsetStore;
 use crate::consumer::process_queue::ProcessQueue;
 use crate::consumer::push_consumer::PushConsumerConfig;
 use crate::consumer::rebalance::{self, epoch_ms, retry_topic};
@@ -105,23 +103,13 @@ impl PushCore {
             subs.entry(retry.clone())
                 .or_insert_with(|| Arc::new(Subscription::new(&retry, all)));
         }
-        let offset_store = match cfg.message_model {
-            MessageModel::Clustering => OffsetStore::Remote(Arc::new(
-                RemoteBrokerOffsetStore::new(instance.clone(), &group),
-            )),
-            MessageModel::Broadcasting => {
-                let dir = cfg
-                    .offset_store_dir
-                    .clone()
-                    .unwrap_or_else(default_offset_dir);
-                OffsetStore::Local(Arc::new(LocalFileOffsetStore::new(
-                    &dir,
-                    instance.client_id(),
-                    &group,
-                )))
-            }
-        };
-        offset_store.load().await?;
+        let offset_store = OffsetStore::open(
+            cfg.message_model,
+            &instance,
+            &group,
+            cfg.offset_store_dir.clone(),
+        )
+        .await?;
         let consume_timestamp_ms = cfg
             .consume_timestamp_ms
             .unwrap_or_else(|| epoch_ms() - 30 * 60 * 1000);
