@@ -346,6 +346,33 @@ impl ConsumeQueue {
         }
     }
 
+    /// The newest entry, if it is a real one (recovery checks that it points
+    /// at a record ending where the CommitLog's checkpoint says).
+    pub(crate) fn last_entry(&self) -> Option<CqEntry> {
+        let e = self.entry(self.max_offset() - 1)?;
+        e.is_valid().then_some(e)
+    }
+
+    /// CommitLog offset of the oldest entry not flushed yet (None when every
+    /// written entry is flushed). Blank fillers are skipped.
+    pub(crate) fn first_unflushed_phy(&self) -> Option<u64> {
+        let mut logical = (self.files.flushed_where() / CQ_UNIT_SIZE) as i64;
+        let max = self.max_offset();
+        while logical < max {
+            let e = self.entry(logical)?;
+            if e.is_valid() {
+                return u64::try_from(e.phy).ok();
+            }
+            logical += 1;
+        }
+        None
+    }
+
+    /// Syncs every file of the queue as a whole.
+    pub(crate) fn sync_all(&self) -> std::io::Result<()> {
+        self.files.sync_all()
+    }
+
     /// Flushes dirty pages (`least_pages` 0 = all).
     pub(crate) fn flush(&self, least_pages: usize) -> std::io::Result<u64> {
         self.files.flush(least_pages)

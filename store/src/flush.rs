@@ -46,9 +46,12 @@ fn flush_commit_log(inner: &Inner, least_pages: usize) -> bool {
     let ts = inner.commit_log.last_store_timestamp();
     match inner.commit_log.files().flush(least_pages) {
         Ok(_) => {
-            if inner.commit_log.files().flushed_where() >= inner.commit_log.max_offset() {
+            let flushed = inner.commit_log.files().flushed_where();
+            if flushed >= inner.commit_log.max_offset() {
                 Checkpoint::advance(&inner.checkpoint.physic_msg_timestamp, ts);
             }
+            // A record boundary (flushes end at a published write position).
+            Checkpoint::advance(&inner.checkpoint.commit_log_flushed, flushed as i64);
             true
         }
         Err(e) => {
@@ -190,24 +193,62 @@ pub(crate) fn timeout_watcher(inner: &Inner) {
     }
 }
 
-/// Flushes consume queues and index files, then writes the checkpoint.
+/// Flushes consume queues and index files, then writes the checkpoint,
+/// including the offset below which every record's queue and index entries
+/// are on disk (where crash recovery re-dispatches from).
 fn flush_logics(inner: &Inner, least_pages: usize) {
+    /// How far (CommitLog bytes) a queue's oldest unflushed entry may lag
+    /// the dispatch position before the queue is flushed regardless of
+    /// `least_pages`: what a crash restart would re-dispatch.
+    const REDISPATCH_BUDGET: u64 = 64 * 1024 * 1024;
+    // Before the flushes: every record below it has its entries written.
+    let dispatched = inner.dispatched_to.load(Ordering::Acquire);
     let logics_ts = inner.last_dispatched_ts.load(Ordering::Acquire);
+    let resync = inner.checkpoint.resync_logics.load(Ordering::Acquire);
     let mut ok = true;
+    let mut safe = dispatched;
     for q in inner.queues.all() {
-        if let Err(e) = q.flush(least_pages) {
+        let mut res = if resync { q.sync_all() } else { Ok(()) };
+        if res.is_ok() {
+            res = q.flush(least_pages).map(|_| ());
+        }
+        // Entries the least-pages rule left in memory hold the safe offset
+        // back; flush a queue that holds it back too far.
+        let mut pending = q.first_unflushed_phy();
+        if res.is_ok() && pending.is_some_and(|p| dispatched.saturating_sub(p) > REDISPATCH_BUDGET)
+        {
+            res = q.flush(0).map(|_| ());
+            pending = q.first_unflushed_phy();
+        }
+        if let Err(e) = res {
             tracing::error!(topic = q.topic(), queue = q.queue_id(), error = %e, "consume queue flush failed");
             ok = false;
+        }
+        if let Some(p) = pending {
+            safe = safe.min(p);
         }
     }
     if ok {
         Checkpoint::advance(&inner.checkpoint.logics_msg_timestamp, logics_ts);
     }
+    let mut index_ok = true;
     if let Some(index) = &inner.index {
         match index.flush() {
             Ok(ts) => Checkpoint::advance(&inner.checkpoint.index_msg_timestamp, ts),
-            Err(e) => tracing::error!(error = %e, "index flush failed"),
+            Err(e) => {
+                tracing::error!(error = %e, "index flush failed");
+                index_ok = false;
+            }
         }
+    }
+    if ok && index_ok {
+        if resync {
+            inner
+                .checkpoint
+                .resync_logics
+                .store(false, Ordering::Release);
+        }
+        Checkpoint::advance(&inner.checkpoint.dispatch_flushed, safe as i64);
     }
     if let Err(e) = inner.checkpoint.flush() {
         tracing::error!(error = %e, "checkpoint flush failed");

@@ -34,6 +34,22 @@
 //! `diskSpaceWarningLevelRatio`, appends return `ServiceNotAvailable` while
 //! reads keep working; a failed fsync is never acknowledged as `Ok`.
 //!
+//! # Restart and crash recovery
+//!
+//! `MessageStore::open` recovers before it returns. Besides Java's three
+//! timestamps, the `checkpoint` file (rewritten by the queue flusher about
+//! once a second) records the CommitLog offset known flushed and the offset
+//! below which every record's consume-queue and index entries were flushed.
+//! A restart validates the CommitLog (CRC, positions) only from the first,
+//! cuts a torn tail there, and re-dispatches records from the second: its
+//! cost follows what was written since the last checkpoint, not the size of
+//! the files (`kill -9` on a 1.3 GB CommitLog in 1 GiB files: about 0.1 s
+//! after a load, 0.25 s in the middle of one, instead of 3 s). A checkpoint
+//! without these offsets
+//! (Java's, an older version's) or with offsets that are not record
+//! boundaries of these files falls back to the timestamp rule of
+//! STORAGE.md §8.3. Details in `recovery.rs` and `checkpoint.rs`.
+//!
 //! # Threads
 //!
 //! `rmq-store-flush` (CommitLog flush or SYNC_FLUSH group commit),

@@ -206,6 +206,28 @@ impl MappedFileQueue {
         self.flushed_where.store(offset, Ordering::Release);
     }
 
+    /// Crash recovery: bytes from `offset` on were found in the page cache
+    /// and may not be on disk yet; lowers the flushed positions so the next
+    /// flush syncs them (the flusher, not the opening thread, pays for it).
+    pub(crate) fn mark_unflushed_from(&self, offset: u64) {
+        let files = self.files.read();
+        for f in files.iter() {
+            let end = f.start() + f.size() as u64;
+            if end > offset {
+                f.set_flushed_at_most(offset.saturating_sub(f.start()) as usize);
+            }
+        }
+        self.flushed_where.fetch_min(offset, Ordering::AcqRel);
+    }
+
+    /// Syncs every file as a whole (msync; cheap for clean pages).
+    pub(crate) fn sync_all(&self) -> std::io::Result<()> {
+        for f in self.files() {
+            f.flush_all()?;
+        }
+        Ok(())
+    }
+
     /// Removes the oldest file from the list and unlinks it (readers holding
     /// it keep their mapping).
     pub(crate) fn delete_first(&self) -> Option<Arc<MappedFile>> {

@@ -227,3 +227,291 @@ fn copy_cut_short_by_a_crash_is_dropped() {
     assert_eq!(check_consistent(&store, 1), vec![3]);
     assert!(store.look_message_by_offset(last.1).is_none());
 }
+
+// ---- Recovery from the checkpoint's offsets ----
+
+/// Where the checkpoint keeps the recovery offsets (after Java's fields).
+const SAFE_AT: usize = 40;
+
+/// `small_config` with every flush complete (no least-pages threshold), so
+/// the checkpoint's offsets follow the data closely.
+fn eager_config(dir: &Path) -> store::StoreConfig {
+    let mut c = small_config(dir, FlushDiskType::Async);
+    c.flush_commit_log_least_pages = 0;
+    c.flush_consume_queue_least_pages = 0;
+    c
+}
+
+/// The checkpoint's (flushed CommitLog offset, dispatched offset), if the
+/// recovery fields are present and intact.
+fn checkpoint_offsets(page: &[u8]) -> Option<(i64, i64)> {
+    let f = page.get(SAFE_AT..SAFE_AT + 28)?;
+    let crc = u32::from_be_bytes(f[24..28].try_into().unwrap());
+    if &f[..8] != b"RSRECOV1" || crc32fast::hash(&f[..24]) != crc {
+        return None;
+    }
+    let v = |i: usize| i64::from_be_bytes(f[i..i + 8].try_into().unwrap());
+    Some((v(8), v(16)))
+}
+
+/// `page` with the recovery offsets replaced (and a matching CRC).
+fn with_offsets(page: &[u8], commit_log: i64, dispatched: i64) -> Vec<u8> {
+    let mut p = page.to_vec();
+    p[SAFE_AT..SAFE_AT + 8].copy_from_slice(b"RSRECOV1");
+    p[SAFE_AT + 8..SAFE_AT + 16].copy_from_slice(&commit_log.to_be_bytes());
+    p[SAFE_AT + 16..SAFE_AT + 24].copy_from_slice(&dispatched.to_be_bytes());
+    let crc = crc32fast::hash(&p[SAFE_AT..SAFE_AT + 24]);
+    p[SAFE_AT + 24..SAFE_AT + 28].copy_from_slice(&crc.to_be_bytes());
+    p
+}
+
+/// Waits (bounded) until the checkpoint on disk vouches for everything
+/// below `end`; returns the page.
+fn checkpoint_covering(dir: &Path, end: i64) -> Vec<u8> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let page = std::fs::read(dir.join("checkpoint")).unwrap();
+        if checkpoint_offsets(&page).is_some_and(|(a, b)| a >= end && b >= end) {
+            return page;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "checkpoint never reached {end}: {:?}",
+            checkpoint_offsets(&page)
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A running store after two batches: the checkpoint page taken between
+/// them (it vouches for batch 1 only), and where every message went.
+struct CrashSource {
+    dir: tempfile::TempDir,
+    store: Arc<MessageStore>,
+    checkpoint: Vec<u8>,
+    batch1: Vec<(i32, i64, i64)>,
+    all: Vec<(i32, i64, i64)>,
+}
+
+const QUEUES: i32 = 2;
+
+fn crash_source() -> CrashSource {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MessageStore::open(eager_config(dir.path())).unwrap();
+    let sizes: Vec<usize> = (0..160).map(|i| 100 + i * 37 % 600).collect();
+    let batch1 = fill(&store, &sizes[..120], QUEUES);
+    assert!(store.wait_for_dispatch(Duration::from_secs(5)));
+    let checkpoint = checkpoint_covering(dir.path(), batch1.last().unwrap().2);
+    // Batch 2 keeps the queue rotation going (fill numbers from 0 again).
+    let batch2: Vec<_> = sizes[120..]
+        .iter()
+        .enumerate()
+        .map(|(i, &len)| {
+            let n = 120 + i;
+            let q = n as i32 % QUEUES;
+            let r = store
+                .put_message(&msg("RT", q, n as u64, len, Some("t")))
+                .wait();
+            assert_eq!(r.status, PutStatus::Ok);
+            (q, r.commit_log_offset, r.commit_log_offset + r.wrote_bytes)
+        })
+        .collect();
+    assert!(store.wait_for_dispatch(Duration::from_secs(5)));
+    let mut all = batch1.clone();
+    all.extend(batch2);
+    CrashSource {
+        dir,
+        store,
+        checkpoint,
+        batch1,
+        all,
+    }
+}
+
+/// What a kill -9 right after batch 2 leaves, made from the running
+/// source: its files, the checkpoint page taken after batch 1, the abort
+/// file, the last record torn (TOTALSIZE never written) and queue 1's
+/// entries of batch 2 lost (never flushed).
+fn crash_image(src: &CrashSource, checkpoint: &[u8]) -> tempfile::TempDir {
+    let img = tempfile::tempdir().unwrap();
+    for sub in ["commitlog", "consumequeue", "index"] {
+        copy_dir(&src.dir.path().join(sub), &img.path().join(sub));
+    }
+    std::fs::write(img.path().join("checkpoint"), checkpoint).unwrap();
+    crash_marker(img.path());
+    let last = src.all.last().unwrap();
+    write_commit_log(img.path(), last.1 as u64, &[0, 0, 0, 0]);
+    let kept_q1 = src.batch1.iter().filter(|p| p.0 == 1).count() as u64;
+    zero_consume_queue_from(img.path(), "RT", 1, kept_q1);
+    img
+}
+
+/// Writes `bytes` at global CommitLog offset `offset` (16 KiB files).
+fn write_commit_log(dir: &Path, offset: u64, bytes: &[u8]) {
+    let size = 16 * 1024;
+    let start = offset / size * size;
+    let path = dir.join("commitlog").join(format!("{start:020}"));
+    let mut f = OpenOptions::new().write(true).open(path).unwrap();
+    f.seek(SeekFrom::Start(offset - start)).unwrap();
+    f.write_all(bytes).unwrap();
+}
+
+/// Zeroes the entries of a consume queue from logical offset `from` on
+/// (64-entry files).
+fn zero_consume_queue_from(dir: &Path, topic: &str, queue: i32, from: u64) {
+    let qdir = dir.join("consumequeue").join(topic).join(queue.to_string());
+    let file_size = 20 * 64;
+    for e in std::fs::read_dir(&qdir).unwrap() {
+        let path = e.unwrap().path();
+        let start: u64 = path.file_name().unwrap().to_str().unwrap().parse().unwrap();
+        let cut = (from * 20).max(start);
+        if cut < start + file_size {
+            let mut f = OpenOptions::new().write(true).open(&path).unwrap();
+            f.seek(SeekFrom::Start(cut - start)).unwrap();
+            f.write_all(&vec![0u8; (start + file_size - cut) as usize])
+                .unwrap();
+        }
+    }
+}
+
+/// Opens the image and checks it holds every message but the torn last
+/// one, in consistent queues, and keeps appending.
+fn check_recovered(img: &Path, src: &CrashSource) -> Arc<MessageStore> {
+    let store = MessageStore::open(eager_config(img)).unwrap();
+    let (_, torn_at, _) = *src.all.last().unwrap();
+    assert_eq!(
+        store.commit_log_max_offset(),
+        torn_at,
+        "torn record dropped"
+    );
+    let kept = &src.all[..src.all.len() - 1];
+    let maxes = check_consistent(&store, QUEUES);
+    for q in 0..QUEUES {
+        let want = kept.iter().filter(|p| p.0 == q).count() as i64;
+        assert_eq!(maxes[q as usize], want, "queue {q}");
+    }
+    let r = store.put_message(&msg("RT", 1, 9999, 10, None)).wait();
+    assert_eq!(r.status, PutStatus::Ok);
+    assert_eq!(r.queue_offset, maxes[1]);
+    assert_eq!(r.commit_log_offset, torn_at);
+    assert!(store.wait_for_dispatch(Duration::from_secs(5)));
+    check_consistent(&store, QUEUES);
+    store
+}
+
+#[test]
+fn crash_recovery_starts_at_the_checkpoint() {
+    let src = crash_source();
+    let img = crash_image(&src, &src.checkpoint);
+    // Damage a record the checkpoint vouches for: recovery must not read
+    // it again (the walk from a file start would cut the log there).
+    let (_, damaged, _) = src.batch1[100];
+    write_commit_log(img.path(), damaged as u64 + 88 + 3, &[0x5A]);
+    let store = check_recovered(img.path(), &src);
+    assert!(store.look_message_by_offset(damaged).is_some());
+    // The new checkpoint vouches only for what this recovery did not redo.
+    store.shutdown();
+    let page = std::fs::read(img.path().join("checkpoint")).unwrap();
+    let (a, b) = checkpoint_offsets(&page).unwrap();
+    assert_eq!(a, store.commit_log_max_offset());
+    assert_eq!(b, store.commit_log_max_offset());
+    src.store.shutdown();
+}
+
+#[test]
+fn garbage_checkpoint_offsets_fall_back() {
+    let src = crash_source();
+    let (a, b) = checkpoint_offsets(&src.checkpoint).unwrap();
+    let mid = src.batch1[60].1 + 13; // inside a record
+    let mid2 = src.all[130].1 + 5; // inside a record of batch 2
+    let cases = [
+        (1 << 40, 1 << 40),
+        (mid, b),
+        (a, mid2),
+        (0, mid2),
+        (mid, mid),
+        (a, 1 << 40),
+        (-1, -1),
+    ];
+    for (ca, cb) in cases {
+        let img = crash_image(&src, &with_offsets(&src.checkpoint, ca, cb));
+        let store = check_recovered(img.path(), &src);
+        store.shutdown();
+    }
+    // A damaged page (CRC mismatch) is ignored too.
+    let mut page = src.checkpoint.clone();
+    page[SAFE_AT + 12] ^= 0x40;
+    let img = crash_image(&src, &page);
+    check_recovered(img.path(), &src).shutdown();
+    src.store.shutdown();
+}
+
+#[test]
+fn old_format_checkpoint_recovers() {
+    let src = crash_source();
+    // Java's three timestamps only.
+    let img = crash_image(&src, &src.checkpoint[..24]);
+    let store = check_recovered(img.path(), &src);
+    store.shutdown();
+    // The store writes the recovery offsets from now on.
+    let page = std::fs::read(img.path().join("checkpoint")).unwrap();
+    assert!(checkpoint_offsets(&page).is_some());
+    src.store.shutdown();
+}
+
+#[test]
+fn clean_restart_trusts_the_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let sizes: Vec<usize> = (0..90).map(|i| 100 + i * 53 % 500).collect();
+    let placed = {
+        let store = MessageStore::open(eager_config(dir.path())).unwrap();
+        let p = fill(&store, &sizes, 3);
+        store.shutdown();
+        p
+    };
+    let (_, start) = last_commit_log_file(dir.path());
+    // A record in the newest file (which a walk would read) damaged after
+    // the clean shutdown: the checkpoint says it was flushed, so it is not
+    // read again and nothing is cut.
+    let victim = placed.iter().find(|p| p.1 as u64 >= start).unwrap();
+    write_commit_log(dir.path(), victim.1 as u64 + 88 + 1, &[0xA5]);
+    let store = MessageStore::open(eager_config(dir.path())).unwrap();
+    assert_eq!(store.commit_log_max_offset(), placed.last().unwrap().2);
+    assert_eq!(check_consistent(&store, 3).iter().sum::<i64>(), 90);
+}
+
+#[test]
+fn checkpoint_never_vouches_for_unflushed_queue_entries() {
+    // Default least-pages thresholds: a consume-queue file (64 entries,
+    // under one page) is flushed only once full, so each queue's entries
+    // from 64 on stay in memory and the checkpoint's dispatched offset must
+    // stop at the first of them.
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let sizes: Vec<usize> = (0..200).map(|i| 60 + i % 50).collect();
+    let placed = fill(&store, &sizes, 3);
+    assert!(store.wait_for_dispatch(Duration::from_secs(5)));
+    let expected = (0..3)
+        .filter_map(|q| placed.iter().filter(|p| p.0 == q).nth(64).map(|p| p.1))
+        .min()
+        .unwrap();
+    let dispatched =
+        || checkpoint_offsets(&std::fs::read(dir.path().join("checkpoint")).unwrap()).map(|o| o.1);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while dispatched() != Some(expected) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "dispatched offset {:?}, want {expected}",
+            dispatched()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // It stays there over further flush rounds.
+    for _ in 0..10 {
+        std::thread::sleep(Duration::from_millis(25));
+        assert_eq!(dispatched(), Some(expected));
+    }
+    // A clean shutdown flushes everything.
+    store.shutdown();
+    assert_eq!(dispatched(), Some(placed.last().unwrap().2));
+}

@@ -145,6 +145,13 @@ impl MappedFile {
         self.flushed.store(pos, Ordering::Release);
     }
 
+    /// Lowers the flushed position to `pos` (crash recovery: bytes found in
+    /// the page cache at open may not be on disk yet, so the flusher must
+    /// sync them again).
+    pub(crate) fn set_flushed_at_most(&self, pos: usize) {
+        self.flushed.fetch_min(pos, Ordering::AcqRel);
+    }
+
     /// Marks the file written to its end (after the end-of-file blank).
     pub(crate) fn set_written_to_end(&self) {
         self.wrote.store(self.size, Ordering::Release);
@@ -244,11 +251,33 @@ impl MappedFile {
     }
 
     /// Zeroes `[pos, size)` where not already zero (recovery: removes a torn
-    /// tail so stale bytes are never mistaken for records later).
+    /// tail so stale bytes are never mistaken for records later). Only the
+    /// ranges the file system reports as data are read: the preallocated,
+    /// never written rest of a 1 GiB file costs nothing.
     pub(crate) fn zero_from(&self, pos: usize) {
+        // All ranges first: reading a page reads ahead, and pages read
+        // ahead count as data for the next query.
+        let mut ranges = Vec::new();
         let mut p = pos.min(self.size);
-        while p < self.size {
-            let end = ((p / OS_PAGE_SIZE + 1) * OS_PAGE_SIZE).min(self.size);
+        while let Some((from, to)) = sys::next_data(&self._file, p as u64, self.size as u64) {
+            let to = (to as usize).min(self.size);
+            ranges.push((p.max(from as usize), to));
+            // Always progress, even if the file system reports an empty range.
+            p = to.max(p + OS_PAGE_SIZE);
+            if p >= self.size {
+                break;
+            }
+        }
+        for (from, to) in ranges {
+            self.zero_range(from, to);
+        }
+    }
+
+    /// Zeroes the non-zero pages of `[pos, to)`.
+    fn zero_range(&self, pos: usize, to: usize) {
+        let mut p = pos;
+        while p < to {
+            let end = ((p / OS_PAGE_SIZE + 1) * OS_PAGE_SIZE).min(to);
             let dirty = self
                 .raw_slice(p, end - p)
                 .is_some_and(|s| s.iter().any(|&b| b != 0));

@@ -88,3 +88,39 @@ pub(crate) fn physical_memory() -> u64 {
         pages as u64 * size as u64
     }
 }
+
+/// The next range at or after `from` (and before `end`) that may hold
+/// non-zero bytes: `lseek(SEEK_DATA)` / `SEEK_HOLE`, which skip preallocated
+/// blocks never written (and not in the page cache). None when the rest is
+/// a hole. Where the file system cannot tell, the whole rest is one range.
+pub(crate) fn next_data(file: &File, from: u64, end: u64) -> Option<(u64, u64)> {
+    if from >= end {
+        return None;
+    }
+    let fd = file.as_raw_fd();
+    let Ok(at) = libc::off_t::try_from(from) else {
+        return Some((from, end));
+    };
+    // SAFETY: plain syscall on a valid, owned descriptor; it only moves the
+    // file offset, which nothing else of the store uses (all I/O is mapped
+    // or positional).
+    let data = unsafe { libc::lseek(fd, at, libc::SEEK_DATA) };
+    if data < 0 {
+        return match io::Error::last_os_error().raw_os_error() {
+            Some(libc::ENXIO) => None,
+            _ => Some((from, end)),
+        };
+    }
+    // SAFETY: as above.
+    let hole = unsafe { libc::lseek(fd, data, libc::SEEK_HOLE) };
+    let data = data as u64;
+    if data >= end {
+        return None;
+    }
+    let hole = if hole < 0 {
+        end
+    } else {
+        (hole as u64).min(end)
+    };
+    Some((data, hole.max(data)))
+}
