@@ -71,7 +71,8 @@ fn key_bit(key: &[u8]) -> u64 {
     let (first, last) = match key {
         [] => (0, 0),
         [f, .., l] => (*f as u64, *l as u64),
-        [f] => (*f as u64, *f as u64),
+        // One-letter keys (the V2 send header's) get a bit each.
+        [f] => return 1 << (f & 63),
     };
     let h = first | last << 8 | (key.len() as u64) << 16;
     // Fibonacci hashing: the top 6 bits of the product pick the bit.
@@ -168,6 +169,14 @@ impl ExtFields {
         self.set_value_from(key, start);
     }
 
+    /// Sets `key` to the decimal text of `value`, without going through
+    /// `fmt` (the send path writes several numbers per request).
+    pub fn put_int(&mut self, key: &str, value: i64) {
+        let start = self.text.len();
+        push_int(&mut self.text, value);
+        self.set_value_from(key, start);
+    }
+
     /// Sets `key` to `value` when `value` is `Some`; Java omits null fields.
     pub fn put_opt<V: Display>(&mut self, key: &str, value: Option<V>) {
         if let Some(v) = value {
@@ -212,9 +221,23 @@ impl ExtFields {
         }
     }
 
-    /// The text, for decoders: they append a key, then its value, then
-    /// call [`Self::end_decoded`] (or [`Self::drop_decoded`] for a null
-    /// value).
+    /// A map whose text starts with a copy of `source` (a whole JSON
+    /// header): a decoder registers fields that need no unescaping as
+    /// ranges of it with [`Self::add_decoded`], and appends the rest with
+    /// [`Self::text_mut`]. One copy of the header instead of one per string.
+    pub(crate) fn over_text(source: &str, fields: usize) -> Self {
+        let mut text = String::with_capacity(source.len() + 64);
+        text.push_str(source);
+        ExtFields {
+            text,
+            fields: Vec::with_capacity(fields),
+            dead: 0,
+            key_bits: 0,
+        }
+    }
+
+    /// The text, for decoders: they append unescaped strings to it and
+    /// register fields with [`Self::add_decoded`].
     pub(crate) fn text_mut(&mut self) -> &mut String {
         &mut self.text
     }
@@ -224,11 +247,17 @@ impl ExtFields {
     /// value).
     pub(crate) fn end_decoded(&mut self, key_start: usize, key_end: usize) {
         let end = self.text.len();
+        self.add_decoded(key_start..key_end, key_end..end);
+    }
+
+    /// Registers the field `text[key]` = `text[value]`; both ranges lie on
+    /// char boundaries of the text. A repeated key replaces the older value.
+    pub(crate) fn add_decoded(&mut self, key: Range<usize>, value: Range<usize>) {
         let span = Span {
-            key_start: key_start as u32,
-            key_end: key_end as u32,
-            value_start: key_end as u32,
-            value_end: end as u32,
+            key_start: key.start as u32,
+            key_end: key.end as u32,
+            value_start: value.start as u32,
+            value_end: value.end as u32,
         };
         let dup = self.position(self.key_of(&span));
         match dup {
@@ -245,11 +274,6 @@ impl ExtFields {
                 self.fields.push(span);
             }
         }
-    }
-
-    /// Forgets text appended since `from` (a decoded key whose value is null).
-    pub(crate) fn drop_decoded(&mut self, from: usize) {
-        self.text.truncate(from);
     }
 
     /// Appends a pair read from the wire; a repeated key replaces the older value.
@@ -327,6 +351,27 @@ impl ExtFields {
             Some(v) if v.is_empty() || v == "null" => Ok(None),
             Some(v) => parse_bool(key, v).map(Some),
         }
+    }
+}
+
+/// Appends the decimal text of `v` to `out`.
+pub(crate) fn push_int(out: &mut String, v: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        out.push('-');
+    }
+    for &d in &buf[i..] {
+        out.push(d as char);
     }
 }
 
@@ -409,6 +454,16 @@ mod tests {
         let mut f = ExtFields::new();
         f.put_str("", "again");
         assert_eq!(e, f);
+    }
+
+    #[test]
+    fn put_int_writes_decimal_text() {
+        let mut e = ExtFields::new();
+        for v in [0, 7, -1, 42, i64::MAX, i64::MIN, 1_732_345_678_901] {
+            e.put_int("v", v);
+            assert_eq!(e.get("v"), Some(v.to_string().as_str()));
+        }
+        assert_eq!(e.len(), 1);
     }
 
     #[test]

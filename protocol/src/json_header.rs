@@ -29,6 +29,14 @@ pub(crate) fn decode(src: &[u8]) -> Result<RemotingCommand, serde_json::Error> {
             "the JSON header is not UTF-8: {e}"
         ))
     })?;
+    if let Some(cmd) = Compact::new(text).decode() {
+        return Ok(cmd);
+    }
+    decode_general(text)
+}
+
+/// The lenient decoder: any whitespace, field types and order.
+fn decode_general(text: &str) -> Result<RemotingCommand, serde_json::Error> {
     let mut s = Scanner::new(text);
     // A header is always an object (serde would also read a struct from an
     // array by position; Java never sends one).
@@ -51,7 +59,7 @@ pub(crate) fn decode(src: &[u8]) -> Result<RemotingCommand, serde_json::Error> {
                 "flag" => cmd.flag = int_value(&mut s)?,
                 "language" => cmd.language = language_value(&mut s)?,
                 "remark" => cmd.remark = remark_value(&mut s)?,
-                "extFields" => cmd.ext_fields = ext_value(&mut s, text.len())?,
+                "extFields" => cmd.ext_fields = ext_value(&mut s, text)?,
                 _ => {
                     s.skip_value()?;
                 }
@@ -67,6 +75,147 @@ pub(crate) fn decode(src: &[u8]) -> Result<RemotingCommand, serde_json::Error> {
         return Err(s.err("trailing characters after the JSON header"));
     }
     Ok(cmd)
+}
+
+/// The decoder of the header shape every known client writes (fastjson,
+/// the Go and Rust clients, our own encoder): no whitespace, keys without
+/// escapes, integer `code`/`flag`/`opaque`/`version`, a string `language`,
+/// string extFields values. One pass without the general scanner's
+/// per-token checks.
+///
+/// It gives up (`None`) at the first byte outside that shape, and the
+/// general decoder then reads the header from the start; so whatever it
+/// accepts, the general decoder reads the same way.
+struct Compact<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Compact<'a> {
+    fn new(text: &'a str) -> Self {
+        Compact { text, pos: 0 }
+    }
+
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    /// Consumes `b` if it is the next byte.
+    fn eat(&mut self, b: u8) -> bool {
+        if self.bytes().get(self.pos) == Some(&b) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// A string without escapes, as a range of the text.
+    fn plain_string(&mut self) -> Option<std::ops::Range<usize>> {
+        if !self.eat(b'"') {
+            return None;
+        }
+        let start = self.pos;
+        let end = crate::json_scan::quote_or_backslash(self.bytes(), start);
+        if self.bytes().get(end) != Some(&b'"') {
+            return None;
+        }
+        self.pos = end + 1;
+        Some(start..end)
+    }
+
+    /// `-?[0-9]+` that fits an i32 and is not followed by a fraction or
+    /// an exponent.
+    fn int(&mut self) -> Option<i32> {
+        let b = self.bytes();
+        let neg = self.eat(b'-');
+        let start = self.pos;
+        let mut v: i64 = 0;
+        while let Some(&d) = b.get(self.pos).filter(|d| d.is_ascii_digit()) {
+            v = v * 10 + (d - b'0') as i64;
+            if v > i32::MAX as i64 + 1 {
+                return None;
+            }
+            self.pos += 1;
+        }
+        if self.pos == start || matches!(b.get(self.pos), Some(b'.' | b'e' | b'E')) {
+            return None;
+        }
+        i32::try_from(if neg { -v } else { v }).ok()
+    }
+
+    fn decode(mut self) -> Option<RemotingCommand> {
+        let mut cmd = RemotingCommand {
+            serialize_type: SerializeType::Json,
+            ..Default::default()
+        };
+        if !self.eat(b'{') {
+            return None;
+        }
+        if !self.eat(b'}') {
+            loop {
+                let key = self.plain_string()?;
+                if !self.eat(b':') {
+                    return None;
+                }
+                match &self.bytes()[key] {
+                    b"code" => cmd.code = self.int()?,
+                    b"version" => cmd.version = self.int()?,
+                    b"opaque" => cmd.opaque = self.int()?,
+                    b"flag" => cmd.flag = self.int()?,
+                    b"language" => {
+                        let name = self.plain_string()?;
+                        cmd.language = LanguageCode::from_name(&self.text[name]);
+                    }
+                    b"extFields" => cmd.ext_fields = self.ext()?,
+                    b"remark" => return None,
+                    // serializeTypeCurrentRPC and the like.
+                    _ => {
+                        self.plain_string()?;
+                    }
+                }
+                if self.eat(b',') {
+                    continue;
+                }
+                if !self.eat(b'}') {
+                    return None;
+                }
+                break;
+            }
+        }
+        (self.pos == self.text.len()).then_some(cmd)
+    }
+
+    /// An extFields object of string values (escapes allowed in values).
+    fn ext(&mut self) -> Option<ExtFields> {
+        if !self.eat(b'{') {
+            return None;
+        }
+        if self.eat(b'}') {
+            return Some(ExtFields::new());
+        }
+        let mut ext = ExtFields::over_text(self.text, EXT_FIELDS_HINT);
+        loop {
+            let key = self.plain_string()?;
+            if !self.eat(b':') {
+                return None;
+            }
+            if self.bytes().get(self.pos) != Some(&b'"') {
+                return None;
+            }
+            let mut s = Scanner::at(self.text, self.pos);
+            let value = s.string_span(ext.text_mut()).ok()?;
+            self.pos = s.pos();
+            ext.add_decoded(key, value);
+            if self.eat(b',') {
+                continue;
+            }
+            if !self.eat(b'}') {
+                return None;
+            }
+            return Some(ext);
+        }
+    }
 }
 
 /// An i32 field: a JSON integer (or, leniently, a string holding one, or
@@ -120,7 +269,11 @@ fn remark_value(s: &mut Scanner<'_>) -> Result<Option<String>, serde_json::Error
 /// `extFields`: an object whose values are strings, numbers or booleans
 /// (stored as their text, as fastjson coerces them); null values are
 /// dropped, nested values kept as their JSON text. Null is an empty map.
-fn ext_value(s: &mut Scanner<'_>, header_len: usize) -> Result<ExtFields, serde_json::Error> {
+///
+/// The map's text begins with a copy of the whole header (`text`, which the
+/// scanner reads): keys and values without escapes are ranges of it, only
+/// unescaped strings are appended.
+fn ext_value(s: &mut Scanner<'_>, text: &str) -> Result<ExtFields, serde_json::Error> {
     if s.peek() == Some(b'n') {
         return match s.literal()? {
             Literal::Null => Ok(ExtFields::new()),
@@ -128,41 +281,30 @@ fn ext_value(s: &mut Scanner<'_>, header_len: usize) -> Result<ExtFields, serde_
         };
     }
     s.expect(b'{')?;
-    let mut ext = ExtFields::with_capacity_and_text(EXT_FIELDS_HINT, header_len);
     if s.eat(b'}') {
-        return Ok(ext);
+        return Ok(ExtFields::new());
     }
+    let mut ext = ExtFields::over_text(text, EXT_FIELDS_HINT);
     loop {
-        let key_start = ext.text_mut().len();
-        s.string_into(ext.text_mut())?;
-        let key_end = ext.text_mut().len();
+        let key = s.string_span(ext.text_mut())?;
         s.expect(b':')?;
-        let null = match s.peek() {
-            Some(b'"') => {
-                s.string_into(ext.text_mut())?;
-                false
+        let value = match s.peek() {
+            Some(b'"') => Some(s.string_span(ext.text_mut())?),
+            Some(b't' | b'f' | b'n') => {
+                let from = s.pos();
+                match s.literal()? {
+                    Literal::True | Literal::False => Some(from..s.pos()),
+                    Literal::Null => None,
+                }
             }
-            Some(b't' | b'f' | b'n') => match s.literal()? {
-                Literal::True => {
-                    ext.text_mut().push_str("true");
-                    false
-                }
-                Literal::False => {
-                    ext.text_mut().push_str("false");
-                    false
-                }
-                Literal::Null => true,
-            },
             _ => {
                 let raw = s.skip_value()?;
-                ext.text_mut().push_str(raw);
-                false
+                let end = s.pos();
+                Some(end - raw.len()..end)
             }
         };
-        if null {
-            ext.drop_decoded(key_start);
-        } else {
-            ext.end_decoded(key_start, key_end);
+        if let Some(value) = value {
+            ext.add_decoded(key, value);
         }
         if s.eat(b',') {
             continue;
@@ -240,25 +382,53 @@ fn itoa_buf(v: i64) -> IntText {
     IntText { buf, start: i }
 }
 
-/// Writes `s` as a JSON string literal with the escapes JSON requires.
+/// Index of the first byte at or after `from` that a JSON string must
+/// escape (a control character, `"` or `\\`), `b.len()` if none; eight
+/// bytes at a time, as most header text needs no escape.
+fn first_to_escape(b: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // Some byte < 0x20 (exact as an "any" test; bytes >= 0x80 never hit).
+        let ctl = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+        let eq = |c: u8| {
+            let y = x ^ (ONES * c as u64);
+            y.wrapping_sub(ONES) & !y & HIGHS
+        };
+        if ctl | eq(b'"') | eq(b'\\') != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < b.len() && b[i] >= 0x20 && b[i] != b'"' && b[i] != b'\\' {
+        i += 1;
+    }
+    i
+}
+
+/// Writes `s` as a JSON string literal with the escapes JSON requires:
+/// runs that need none are copied whole.
 fn put_str(dst: &mut BytesMut, s: &str) {
     dst.put_u8(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: Option<&[u8]> = match b {
-            b'"' => Some(b"\\\""),
-            b'\\' => Some(b"\\\\"),
-            b'\n' => Some(b"\\n"),
-            b'\r' => Some(b"\\r"),
-            b'\t' => Some(b"\\t"),
-            0..=0x1f => None,
-            _ => continue,
-        };
+    loop {
+        let i = first_to_escape(bytes, start);
         dst.put_slice(&bytes[start..i]);
-        match esc {
-            Some(e) => dst.put_slice(e),
-            None => {
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
+        match b {
+            b'"' => dst.put_slice(b"\\\""),
+            b'\\' => dst.put_slice(b"\\\\"),
+            b'\n' => dst.put_slice(b"\\n"),
+            b'\r' => dst.put_slice(b"\\r"),
+            b'\t' => dst.put_slice(b"\\t"),
+            _ => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 dst.put_slice(b"\\u00");
                 dst.put_u8(HEX[(b >> 4) as usize]);
@@ -267,7 +437,6 @@ fn put_str(dst: &mut BytesMut, s: &str) {
         }
         start = i + 1;
     }
-    dst.put_slice(&bytes[start..]);
     dst.put_u8(b'"');
 }
 
@@ -346,8 +515,72 @@ mod tests {
         }
     }
 
+    #[test]
+    fn compact_shape_takes_the_fast_path_and_others_fall_back() {
+        let h = br#"{"code":310,"extFields":{"a":"g","i":"K\u0001v\u0002"},"flag":0,"language":"JAVA","opaque":-3,"serializeTypeCurrentRPC":"JSON","version":479}"#;
+        let text = std::str::from_utf8(h).unwrap();
+        let fast = Compact::new(text).decode().expect("compact shape");
+        assert_eq!(fast, decode_general(text).unwrap());
+        assert_eq!(fast.ext_fields.get("i"), Some("K\u{1}v\u{2}"));
+        assert_eq!(fast.opaque, -3);
+        for other in [
+            r#"{ "code":1}"#,
+            r#"{"code":1} "#,
+            r#"{"code":"1"}"#,
+            r#"{"code":1.0}"#,
+            r#"{"code":2147483648}"#,
+            r#"{"remark":"r","code":1}"#,
+            r#"{"extFields":{"a":1}}"#,
+            r#"{"extFields":null}"#,
+            r#"{"language":9}"#,
+            r#"{"k\u0041":1}"#,
+        ] {
+            assert!(Compact::new(other).decode().is_none(), "{other}");
+        }
+    }
+
+    /// The bytes that steer a JSON parser, for the mutation test.
+    const STEERING: &[u8] = b" \t\"\\,:{}[]0123456789-.eEntfulrsa";
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Whatever the fast path accepts, the general decoder reads the
+        /// same way: checked on one-byte edits of real headers.
+        #[test]
+        fn compact_agrees_with_general(
+            pairs in proptest::collection::vec(("[a-n]|[a-zA-Z_]{2,12}", "\\PC{0,20}|[\\x00-\\x1f\"\\\\]{0,3}"), 0..14),
+            opaque in proptest::prelude::any::<i32>(),
+            edits in proptest::collection::vec((proptest::prelude::any::<usize>(), 0..STEERING.len(), 0..3u8), 0..3),
+        ) {
+            let mut c = RemotingCommand::new_request(310);
+            c.opaque = opaque;
+            for (k, v) in &pairs {
+                c.ext_fields.put_str(k, v);
+            }
+            let mut out = BytesMut::new();
+            encode(&c, &mut out);
+            let text = std::str::from_utf8(&out).unwrap();
+            let fast = Compact::new(text).decode();
+            proptest::prop_assert_eq!(fast.as_ref(), Some(&c));
+            let mut bytes = out.to_vec();
+            for (at, b, op) in edits {
+                let at = at % (bytes.len() + 1);
+                match op {
+                    0 => bytes.insert(at, STEERING[b]),
+                    1 if at < bytes.len() => bytes[at] = STEERING[b],
+                    _ if at < bytes.len() => {
+                        bytes.remove(at);
+                    }
+                    _ => {}
+                }
+            }
+            if let Ok(text) = std::str::from_utf8(&bytes) {
+                if let Some(fast) = Compact::new(text).decode() {
+                    proptest::prop_assert_eq!(Some(fast), decode_general(text).ok());
+                }
+            }
+        }
 
         /// Whatever we encode decodes to the same command, and serde_json
         /// reads our text the same way our decoder does.

@@ -10,6 +10,7 @@
 //! the codec's error type stays what it was.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use serde::de::Error as _;
 
@@ -18,7 +19,7 @@ const MAX_DEPTH: usize = 128;
 
 /// Index of the first `"` or `\\` in `b` at or after `from` (`b.len()` if
 /// none), eight bytes at a time: string contents are most of a header.
-fn quote_or_backslash(b: &[u8], from: usize) -> usize {
+pub(crate) fn quote_or_backslash(b: &[u8], from: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     // High bit set in each byte of `x` equal to `c`; the lowest one set is
@@ -64,11 +65,18 @@ impl<'a> Scanner<'a> {
         Scanner { text, pos: 0 }
     }
 
+    /// A scanner at byte `pos` of `text` (a char boundary).
+    pub(crate) fn at(text: &'a str, pos: usize) -> Self {
+        Scanner { text, pos }
+    }
+
     fn bytes(&self) -> &'a [u8] {
         self.text.as_bytes()
     }
 
     /// An error naming what was expected and where.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn err(&self, what: &str) -> serde_json::Error {
         serde_json::Error::custom(format!("{what} at byte {}", self.pos))
     }
@@ -81,12 +89,21 @@ impl<'a> Scanner<'a> {
     }
 
     /// The next byte after whitespace, not consumed.
+    #[inline]
     pub(crate) fn peek(&mut self) -> Option<u8> {
-        self.skip_ws();
-        self.bytes().get(self.pos).copied()
+        // Headers from real clients carry no whitespace: test the next byte
+        // before looping.
+        match self.bytes().get(self.pos) {
+            Some(&c) if !matches!(c, b' ' | b'\t' | b'\n' | b'\r') => Some(c),
+            _ => {
+                self.skip_ws();
+                self.bytes().get(self.pos).copied()
+            }
+        }
     }
 
     /// Consumes `b` (after whitespace) if it is next.
+    #[inline]
     pub(crate) fn eat(&mut self, b: u8) -> bool {
         if self.peek() == Some(b) {
             self.pos += 1;
@@ -97,12 +114,19 @@ impl<'a> Scanner<'a> {
     }
 
     /// Consumes `b` (after whitespace) or fails.
+    #[inline]
     pub(crate) fn expect(&mut self, b: u8) -> Result<(), serde_json::Error> {
         if self.eat(b) {
             Ok(())
         } else {
-            Err(self.err(&format!("expected '{}'", b as char)))
+            Err(self.expected(b))
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn expected(&self, b: u8) -> serde_json::Error {
+        self.err(&format!("expected '{}'", b as char))
     }
 
     /// True when only whitespace is left.
@@ -131,10 +155,34 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Parses a string (after whitespace) and appends its text to `out`.
-    pub(crate) fn string_into(&mut self, out: &mut String) -> Result<(), serde_json::Error> {
+    /// Parses a string (after whitespace) into a range of `out`, which
+    /// starts with a copy of this scanner's text: the string's own bytes
+    /// when it holds no escape, else its unescaped text appended to `out`.
+    pub(crate) fn string_span(
+        &mut self,
+        out: &mut String,
+    ) -> Result<Range<usize>, serde_json::Error> {
         self.expect(b'"')?;
-        self.rest_of_string_into(out)
+        let start = self.pos;
+        let b = self.bytes();
+        let i = quote_or_backslash(b, start);
+        match b.get(i) {
+            Some(b'"') => {
+                self.pos = i + 1;
+                Ok(start..i)
+            }
+            Some(_) => {
+                let from = out.len();
+                self.rest_of_string_into(out)?;
+                Ok(from..out.len())
+            }
+            None => Err(self.err("unterminated string")),
+        }
+    }
+
+    /// The cursor (a byte offset into the text).
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
     }
 
     /// Unescapes from just after the opening quote through the closing one.

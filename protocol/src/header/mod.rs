@@ -79,7 +79,7 @@ impl<T: HeaderValue> HeaderField for Option<T> {
     fn read_field(ext: &ExtFields, key: &'static str) -> Result<Self, HeaderError> {
         match ext.get(key) {
             None => Ok(None),
-            Some(v) if T::BLANK_IS_ABSENT && (v.trim().is_empty() || v == "null") => Ok(None),
+            Some(v) if T::BLANK_IS_ABSENT && is_blank(v) => Ok(None),
             Some(v) => T::parse_value(key, v).map(Some),
         }
     }
@@ -89,6 +89,27 @@ impl<T: HeaderValue> HeaderField for Option<T> {
             v.put_value(ext, key);
         }
     }
+}
+
+/// `raw` without surrounding whitespace. Wire values almost never have
+/// any: one that starts and ends with an ASCII letter or digit is returned
+/// as is, without the Unicode-aware scan of `str::trim`.
+pub(crate) fn trimmed(raw: &str) -> &str {
+    match raw.as_bytes() {
+        [first, .., last] | [first @ last]
+            if (first.is_ascii_alphanumeric() || *first == b'-')
+                && last.is_ascii_alphanumeric() =>
+        {
+            raw
+        }
+        _ => raw.trim(),
+    }
+}
+
+/// True for a value Java treats as absent for numbers and booleans: empty,
+/// blank or `null`.
+pub(crate) fn is_blank(raw: &str) -> bool {
+    trimmed(raw).is_empty() || raw == "null"
 }
 
 fn invalid(key: &'static str, raw: &str) -> HeaderError {
@@ -102,11 +123,11 @@ macro_rules! numeric_value {
     ($($t:ty),*) => {$(
         impl HeaderValue for $t {
             fn parse_value(key: &'static str, raw: &str) -> Result<Self, HeaderError> {
-                raw.trim().parse().map_err(|_| invalid(key, raw))
+                trimmed(raw).parse().map_err(|_| invalid(key, raw))
             }
 
             fn put_value(&self, ext: &mut ExtFields, key: &'static str) {
-                ext.put(key, self);
+                ext.put_int(key, (*self).into());
             }
         }
     )*};
@@ -122,13 +143,13 @@ impl HeaderValue for String {
     }
 
     fn put_value(&self, ext: &mut ExtFields, key: &'static str) {
-        ext.put_string(key.to_owned(), self.clone());
+        ext.put_str(key, self);
     }
 }
 
 impl HeaderValue for bool {
     fn parse_value(key: &'static str, raw: &str) -> Result<Self, HeaderError> {
-        match raw.trim() {
+        match trimmed(raw) {
             t if t.eq_ignore_ascii_case("true") || t == "1" => Ok(true),
             t if t.eq_ignore_ascii_case("false") || t == "0" => Ok(false),
             _ => Err(invalid(key, raw)),
@@ -136,7 +157,7 @@ impl HeaderValue for bool {
     }
 
     fn put_value(&self, ext: &mut ExtFields, key: &'static str) {
-        ext.put(key, if *self { "true" } else { "false" });
+        ext.put_str(key, if *self { "true" } else { "false" });
     }
 }
 

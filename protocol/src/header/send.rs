@@ -203,7 +203,7 @@ fn opt_value<T: HeaderValue>(
 ) -> Result<Option<T>, HeaderError> {
     match raw {
         None => Ok(None),
-        Some(v) if T::BLANK_IS_ABSENT && (v.trim().is_empty() || v == "null") => Ok(None),
+        Some(v) if T::BLANK_IS_ABSENT && super::is_blank(v) => Ok(None),
         Some(v) => T::parse_value(key, v).map(Some),
     }
 }
