@@ -139,7 +139,12 @@ impl MQClientAPI {
         cmd: RemotingCommand,
         timeout: Duration,
     ) -> Result<RemotingCommand, ClientError> {
-        let conn = self.connection(addr).await?;
+        // The dial path is boxed: kept inline, its state would make every
+        // call's future (and each send's) several hundred bytes larger.
+        let conn = match self.cached(addr) {
+            Some(c) => c,
+            None => Box::pin(self.connection(addr)).await?,
+        };
         Ok(conn.invoke(cmd, timeout).await?)
     }
 
@@ -157,7 +162,10 @@ impl MQClientAPI {
 
     /// Sends `cmd` to `addr` without waiting for any response.
     pub async fn invoke_oneway(&self, addr: &str, cmd: RemotingCommand) -> Result<(), ClientError> {
-        let conn = self.connection(addr).await?;
+        let conn = match self.cached(addr) {
+            Some(c) => c,
+            None => Box::pin(self.connection(addr)).await?,
+        };
         Ok(conn.send_oneway(cmd)?)
     }
 

@@ -386,9 +386,11 @@ async fn drive_async(s: Arc<Shared>) -> Latencies {
     let batch = s.args.batch as u64;
     let mut inflight = FuturesUnordered::new();
     let mut seq = 0u64;
+    // A completion and the send that replaces it share one clock read.
+    let mut now = Instant::now();
     loop {
         while inflight.len() < s.args.inflight && !s.plan.done(seq) {
-            let started = Instant::now();
+            let started = now;
             let fut = if batch == 1 {
                 futures::future::Either::Left(s.producer.send_async_future(s.message(seq)))
             } else {
@@ -399,7 +401,8 @@ async fn drive_async(s: Arc<Shared>) -> Latencies {
         }
         match inflight.next().await {
             Some((started, r)) => {
-                lat.record(started.elapsed());
+                now = Instant::now();
+                lat.record(now - started);
                 s.outcome(batch, r);
             }
             None => break,

@@ -288,6 +288,12 @@ impl MQClientInstance {
         Ok(self.routes.put(topic, route, false))
     }
 
+    /// The cached publish queues of `topic`, when usable (no NameServer
+    /// call; the send path's fast path before [`Self::publish_info`]).
+    pub fn cached_publish_info(&self, topic: &str) -> Option<Arc<TopicPublishInfo>> {
+        self.routes.publish(topic).filter(|p| p.ok())
+    }
+
     /// The publish queues of `topic` for a producer. A topic without a
     /// route yet gets `default_topic`'s route cut to `queue_nums` queues per
     /// broker, so the first send lets the broker auto-create it.

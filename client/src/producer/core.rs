@@ -16,7 +16,7 @@ use protocol::message::sysflag::TRANSACTION_PREPARED_TYPE;
 use protocol::message::{compress_body, encode_batch, BatchMessage};
 
 use super::fault::LatencyFaultTolerance;
-use super::msg_id::next_uniq_id;
+use super::msg_id::{next_uniq_id, uniq_id_at};
 use super::validate::check_message;
 use super::{ProducerConfig, SendResult, SendStatus};
 use crate::api::{SendHeader, SendKind};
@@ -61,6 +61,9 @@ pub(crate) struct Prepared {
     pub(crate) msg_id: String,
     pub(crate) reconsume_times: i32,
     pub(crate) max_reconsume_times: Option<i32>,
+    /// Wall clock (ms) when it was prepared: the first attempt's
+    /// `bornTimestamp` (the same clock read as its `UNIQ_KEY`).
+    pub(crate) born_ms: i64,
 }
 
 /// A started producer. Shared by the producer handle and its in-flight
@@ -123,9 +126,10 @@ impl ProducerCore {
         let mut reconsume_times = 0;
         let mut max_reconsume_times = None;
         let mut sys_flag = 0;
+        let born_ms = now_ms();
         let uniq = match msg.uniq_key() {
             Some(u) => u.to_owned(),
-            None => next_uniq_id(),
+            None => uniq_id_at(born_ms),
         };
         let mut props = String::with_capacity(64 + uniq.len());
         for (k, v) in msg.properties() {
@@ -167,6 +171,7 @@ impl ProducerCore {
             msg_id: uniq,
             reconsume_times,
             max_reconsume_times,
+            born_ms,
         })
     }
 
@@ -252,6 +257,7 @@ impl ProducerCore {
             msg_id: ids,
             reconsume_times: 0,
             max_reconsume_times: None,
+            born_ms: now_ms(),
         })
     }
 
@@ -270,19 +276,22 @@ impl ProducerCore {
             .await
     }
 
-    /// One attempt: to `mq`'s master, within `timeout`.
+    /// One attempt: to `mq`'s master, within `timeout`, stamped
+    /// `born_ms`.
     pub(crate) async fn send_kernel(
         &self,
         p: &Prepared,
         mq: &MessageQueue,
         mode: Mode,
         timeout: Duration,
+        born_ms: i64,
     ) -> Result<Option<SendResult>, ClientError> {
         let addr = match self.instance.routes().master_addr(&mq.broker_name) {
             Some(a) => a,
             None => {
-                // Routes may be stale: refresh once, then give up.
-                let _ = self.instance.update_route(&mq.topic).await;
+                // Routes may be stale: refresh once, then give up. (Boxed:
+                // the cold path would otherwise size every send's future.)
+                let _ = Box::pin(self.instance.update_route(&mq.topic)).await;
                 self.instance
                     .routes()
                     .master_addr(&mq.broker_name)
@@ -297,7 +306,7 @@ impl ProducerCore {
             default_topic_queue_nums: self.config.default_topic_queue_nums,
             queue_id: mq.queue_id,
             sys_flag: p.sys_flag,
-            born_timestamp: now_ms(),
+            born_timestamp: born_ms,
             flag: p.flag,
             properties: &p.properties,
             reconsume_times: p.reconsume_times,
@@ -364,7 +373,12 @@ impl ProducerCore {
         timeout: Duration,
     ) -> Result<Option<SendResult>, ClientError> {
         let begin = Instant::now();
-        let info = self.publish_info(&p.topic).await?;
+        // The route is almost always cached; the NameServer path is boxed
+        // so that its state does not size every send's future.
+        let (info, waited) = match self.instance.cached_publish_info(&p.topic) {
+            Some(info) => (info, false),
+            None => (Box::pin(self.publish_info(&p.topic)).await?, true),
+        };
         let attempts = match mode {
             Mode::Sync => 1 + self.config.retry_times_when_send_failed,
             Mode::Async => 1 + self.config.retry_times_when_send_async_failed,
@@ -378,7 +392,13 @@ impl ProducerCore {
             let Some(mq) = self.select_queue(&info, last_broker) else {
                 break;
             };
-            let elapsed = begin.elapsed();
+            // A first attempt right after a cached route lookup has used
+            // no time worth a clock read.
+            let elapsed = if made == 0 && !waited {
+                Duration::ZERO
+            } else {
+                begin.elapsed()
+            };
             if elapsed >= timeout {
                 return Err(ClientError::Timeout(format!(
                     "send to topic {} did not finish within {} ms",
@@ -386,8 +406,10 @@ impl ProducerCore {
                     timeout.as_millis()
                 )));
             }
+            // Retries are stamped when they go out (as Java does).
+            let born = if made == 0 { p.born_ms } else { now_ms() };
             made += 1;
-            let r = self.send_kernel(p, mq, mode, timeout - elapsed).await;
+            let r = self.send_kernel(p, mq, mode, timeout - elapsed, born).await;
             // Clock reads cost on the hot path: only the fault table needs this one.
             let latency = if self.config.send_latency_fault_enable {
                 begin.elapsed() - elapsed
@@ -461,6 +483,6 @@ impl ProducerCore {
         {
             self.publish_info(&p.topic).await?;
         }
-        self.send_kernel(p, mq, mode, timeout).await
+        self.send_kernel(p, mq, mode, timeout, p.born_ms).await
     }
 }

@@ -24,6 +24,11 @@ pub fn next_uniq_id() -> String {
     generator().next_id()
 }
 
+/// A new `UNIQ_KEY` for the wall-clock time `now_ms` the caller has read.
+pub(crate) fn uniq_id_at(now_ms: i64) -> String {
+    generator().id_at(now_ms)
+}
+
 /// Seconds east of UTC of the local time zone now (0 if unknown).
 fn local_utc_offset_secs() -> i32 {
     // SAFETY: `time` with a null pointer only returns the time; `localtime_r`
