@@ -352,8 +352,8 @@ pub struct SendMessageResponseHeader {
 impl CommandHeader for SendMessageResponseHeader {
     fn write(&self, ext: &mut ExtFields) {
         ext.put_str("msgId", &self.msg_id);
-        ext.put("queueId", self.queue_id);
-        ext.put("queueOffset", self.queue_offset);
+        ext.put_int("queueId", self.queue_id.into());
+        ext.put_int("queueOffset", self.queue_offset);
         for (key, value) in [
             ("transactionId", &self.transaction_id),
             ("batchUniqId", &self.batch_uniq_id),

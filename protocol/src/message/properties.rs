@@ -147,15 +147,24 @@ where
 /// (a missing trailing separator is fine), keep entries of at least 3 chars
 /// whose first 0x01 leaves a non-empty key and a non-empty value.
 pub fn for_each_property<'a>(props: &'a str, mut f: impl FnMut(&'a str, &'a str)) {
-    for entry in props.split(PROPERTY_SEPARATOR) {
-        if entry.len() < 3 {
-            continue;
-        }
-        if let Some(i) = entry.find(NAME_VALUE_SEPARATOR) {
-            if i > 0 && i + 1 < entry.len() {
-                f(&entry[..i], &entry[i + 1..]);
+    // Both separators are ASCII bytes, so byte searches find them (and
+    // cut at char boundaries) without `char` pattern matching.
+    let bytes = props.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == PROPERTY_SEPARATOR as u8)
+            .map_or(bytes.len(), |i| start + i);
+        let entry = &bytes[start..end];
+        if entry.len() >= 3 {
+            if let Some(i) = entry.iter().position(|&b| b == NAME_VALUE_SEPARATOR as u8) {
+                if i > 0 && i + 1 < entry.len() {
+                    f(&props[start..start + i], &props[start + i + 1..end]);
+                }
             }
         }
+        start = end + 1;
     }
 }
 
@@ -204,6 +213,28 @@ mod tests {
         assert!(decode_properties("\u{2}\u{2}ab").is_empty());
         // A value may contain the name/value separator after the first one.
         assert_eq!(decode_properties("K\u{1}a\u{1}b\u{2}")["K"], "a\u{1}b");
+    }
+
+    proptest::proptest! {
+        /// The byte search splits exactly as `str::split`/`find` on the
+        /// separator chars would (any Unicode around them).
+        #[test]
+        fn byte_split_matches_char_split(props in "[a\u{1}\u{2}é€😀 ]{0,40}") {
+            let mut ours = Vec::new();
+            for_each_property(&props, |k, v| ours.push((k.to_owned(), v.to_owned())));
+            let mut reference = Vec::new();
+            for entry in props.split(PROPERTY_SEPARATOR) {
+                if entry.len() < 3 {
+                    continue;
+                }
+                if let Some(i) = entry.find(NAME_VALUE_SEPARATOR) {
+                    if i > 0 && i + 1 < entry.len() {
+                        reference.push((entry[..i].to_owned(), entry[i + 1..].to_owned()));
+                    }
+                }
+            }
+            proptest::prop_assert_eq!(ours, reference);
+        }
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The writer side of a connection: queued frames are gathered into one
 //! batch and written with vectored writes.
 //!
-//! Headers and small bodies are encoded into one contiguous buffer; body
-//! segments of [`ZERO_COPY_MIN`] bytes or more (a pull response's stored
-//! records, slices of the mapped CommitLog) are not copied but queued as
-//! they are, so they go from the page cache to the socket with the kernel's
-//! copy only.
+//! Headers and small bodies are encoded into one contiguous buffer (a
+//! frame's first body part up to 4 KiB: a message in a send request goes
+//! out in one run with its header); further body segments of
+//! [`ZERO_COPY_MIN`] bytes or more (a pull response's stored records,
+//! slices of the mapped CommitLog) are not copied but queued as they are,
+//! so they go from the page cache to the socket with the kernel's copy
+//! only.
 
 use std::io::IoSlice;
 use std::sync::Arc;
@@ -23,6 +25,10 @@ use crate::command::RemotingCommand;
 const WRITE_BATCH_BYTES: usize = 256 * 1024;
 /// Body segments at least this long are written in place, not copied.
 pub(crate) const ZERO_COPY_MIN: usize = 512;
+/// A frame's first body part is copied up to this length: a request body
+/// (a message) is written with its header in one run, while the stored
+/// records that follow in a pull response stay in place.
+const FIRST_PART_COPY_MAX: usize = 4096;
 /// Segments handed to one `writev` (well below IOV_MAX).
 const MAX_IOVECS: usize = 64;
 /// The contiguous buffer is replaced when it grew beyond this.
@@ -58,9 +64,17 @@ impl WriteBatch {
         RemotingCodec::encode_head(&cmd, &mut self.buf);
         self.len += self.buf.len() - before;
         let body = std::mem::take(&mut cmd.body);
-        for part in std::iter::once(body).chain(cmd.body_tail.drain(..)) {
+        for (i, part) in std::iter::once(body)
+            .chain(cmd.body_tail.drain(..))
+            .enumerate()
+        {
             self.len += part.len();
-            if part.len() >= ZERO_COPY_MIN {
+            let copy_max = if i == 0 {
+                FIRST_PART_COPY_MAX
+            } else {
+                ZERO_COPY_MIN - 1
+            };
+            if part.len() > copy_max {
                 self.seal();
                 self.segments.push(part);
             } else {
