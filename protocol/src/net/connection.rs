@@ -13,11 +13,12 @@ use futures::StreamExt;
 use parking_lot::Mutex;
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Notify};
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
 use super::router::RejectAll;
+use super::writer::WriteSide;
 use super::{ClientConfig, NetError, Processor};
 use crate::code::response;
 use crate::codec::RemotingCodec;
@@ -62,6 +63,9 @@ pub struct Connection {
     peer: SocketAddr,
     local: SocketAddr,
     tx: mpsc::UnboundedSender<RemotingCommand>,
+    /// Wakes the writer task: frames were queued for it.
+    writer_wake: Notify,
+    write_side: tokio::sync::Mutex<WriteSide>,
     pending: Mutex<PendingTable>,
     closed: AtomicBool,
     cancel: CancellationToken,
@@ -141,11 +145,13 @@ impl Connection {
             peer,
             local,
             tx,
+            writer_wake: Notify::new(),
+            write_side: tokio::sync::Mutex::new(WriteSide::new(rx, write)),
             pending: Mutex::new(PendingTable::default()),
             closed: AtomicBool::new(false),
             cancel,
         });
-        tokio::spawn(super::writer::write_loop(conn.clone(), write, rx));
+        tokio::spawn(super::writer::write_loop(conn.clone()));
         processor.on_connected(&conn);
         let handle = tokio::spawn(read_loop(
             conn.clone(),
@@ -193,7 +199,7 @@ impl Connection {
         request.flag &= !(FLAG_RESPONSE | FLAG_ONEWAY);
         let (tx, rx) = oneshot::channel();
         self.pending.lock().insert(opaque, tx);
-        if self.is_closed() || self.tx.send(request).is_err() {
+        if self.send_frame(request).is_err() {
             self.pending.lock().remove(&opaque);
             return Err(self.closed_error());
         }
@@ -217,12 +223,53 @@ impl Connection {
         self.send_frame(request)
     }
 
-    /// Queues a frame exactly as given (used for responses).
+    /// Queues a frame exactly as given for the writer task.
     pub(crate) fn send_frame(&self, frame: RemotingCommand) -> Result<(), NetError> {
+        self.queue_frame(frame)?;
+        self.writer_wake.notify_one();
+        Ok(())
+    }
+
+    /// Queues a frame without waking the writer task: the caller (the
+    /// reader) writes it with [`Connection::flush_queued`] before it next
+    /// waits for the socket.
+    fn queue_frame(&self, frame: RemotingCommand) -> Result<(), NetError> {
         if self.is_closed() {
             return Err(self.closed_error());
         }
         self.tx.send(frame).map_err(|_| self.closed_error())
+    }
+
+    /// Writes the queued frames from the calling task while the socket
+    /// takes them without waiting; what is left (or everything, when the
+    /// writer task is writing) goes to the writer task.
+    fn flush_queued(&self) {
+        let Ok(mut side) = self.write_side.try_lock() else {
+            self.writer_wake.notify_one();
+            return;
+        };
+        match side.try_write_queued() {
+            Ok(true) => {}
+            Ok(false) => {
+                drop(side);
+                self.writer_wake.notify_one();
+            }
+            Err(e) => {
+                drop(side);
+                tracing::debug!(peer = %self.peer, error = %e, "write failed; closing connection");
+                self.mark_closed();
+            }
+        }
+    }
+
+    /// What wakes the writer task.
+    pub(crate) fn writer_wake(&self) -> &Notify {
+        &self.writer_wake
+    }
+
+    /// The sending half, shared by the writer task and the reader.
+    pub(crate) fn write_side(&self) -> &tokio::sync::Mutex<WriteSide> {
+        &self.write_side
     }
 
     fn closed_error(&self) -> NetError {
@@ -280,6 +327,18 @@ fn as_response(
     Some(resp)
 }
 
+/// True when `buf` starts with a whole frame (or with a length the codec
+/// will reject): the reader handles it before it reads the socket again.
+fn holds_whole_frame(buf: &[u8]) -> bool {
+    match buf {
+        [a, b, c, d, rest @ ..] => {
+            let total = i32::from_be_bytes([*a, *b, *c, *d]);
+            total < 0 || rest.len() >= total as usize
+        }
+        _ => false,
+    }
+}
+
 async fn read_loop(
     conn: Arc<Connection>,
     read: OwnedReadHalf,
@@ -289,12 +348,29 @@ async fn read_loop(
 ) {
     let mut frames = FramedRead::with_capacity(read, RemotingCodec::new(max_frame_len), 64 * 1024);
     let mut inflight = FuturesUnordered::new();
+    // Responses queued since the last flush. The reader writes them itself
+    // once it has handled every frame already read, before it waits for
+    // the socket again: one write per read instead of a wake-up of the
+    // writer task, and the client gets the answers to what it sent first
+    // while the broker reads and handles what it sent next.
+    let mut unflushed = false;
     loop {
+        if unflushed && !holds_whole_frame(frames.read_buffer()) {
+            conn.flush_queued();
+            unflushed = false;
+        }
         tokio::select! {
             _ = conn.cancel.cancelled() => break,
             Some(resp) = inflight.next(), if !inflight.is_empty() => {
                 if let Some(resp) = resp {
-                    let _ = conn.send_frame(resp);
+                    unflushed |= conn.queue_frame(resp).is_ok();
+                }
+                // A group commit completes many sends at once: queue every
+                // answer that is ready before flushing them together.
+                while let Poll::Ready(Some(resp)) = futures::poll!(inflight.next()) {
+                    if let Some(resp) = resp {
+                        unflushed |= conn.queue_frame(resp).is_ok();
+                    }
                 }
             }
             frame = frames.next() => match frame {
@@ -316,7 +392,7 @@ async fn read_loop(
                             );
                             busy.opaque = opaque;
                             busy.serialize_type = serialize_type;
-                            let _ = conn.send_frame(busy);
+                            unflushed |= conn.queue_frame(busy).is_ok();
                         }
                         continue;
                     }
@@ -328,7 +404,7 @@ async fn read_loop(
                     match first {
                         Poll::Ready(resp) => {
                             if let Some(resp) = as_response(resp, oneway, opaque, serialize_type) {
-                                let _ = conn.send_frame(resp);
+                                unflushed |= conn.queue_frame(resp).is_ok();
                             }
                         }
                         Poll::Pending => inflight.push(async move {
@@ -338,6 +414,10 @@ async fn read_loop(
                 }
             }
         }
+    }
+    if unflushed {
+        // Answers to requests read before the peer closed its side.
+        conn.flush_queued();
     }
     drop(inflight);
     conn.mark_closed();

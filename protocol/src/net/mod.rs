@@ -11,7 +11,9 @@
 //! processor futures of that connection concurrently, without spawning a task
 //! per request) and one writer task (it coalesces every queued frame into one
 //! vectored write; large body segments such as stored records are written in
-//! place, not copied).
+//! place, not copied). The reader writes the answers to what it has read
+//! itself, once per read, before it waits for the socket again; only what
+//! the socket does not take at once is left to the writer task.
 
 mod connection;
 mod router;

@@ -35,7 +35,8 @@ const MAX_IOVECS: usize = 64;
 const MAX_KEPT_BUFFER: usize = 4 * 1024 * 1024;
 
 /// The frames of one write: a contiguous buffer for what was copied and an
-/// ordered list of segments (copied runs and zero-copy body segments).
+/// ordered list of segments (copied runs and zero-copy body segments) not
+/// yet written.
 pub(crate) struct WriteBatch {
     buf: BytesMut,
     segments: Vec<Bytes>,
@@ -52,9 +53,14 @@ impl WriteBatch {
         }
     }
 
-    /// Bytes queued.
+    /// Bytes queued since the batch was last written out.
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// True when nothing is left to write.
+    fn is_empty(&self) -> bool {
+        self.buf.is_empty() && self.segments.is_empty()
     }
 
     /// Appends one frame: header encoded into the buffer, body segments
@@ -90,75 +96,153 @@ impl WriteBatch {
         }
     }
 
+    /// Up to [`MAX_IOVECS`] segments from the front, for one `writev`.
+    fn slices(&self) -> ([IoSlice<'_>; MAX_IOVECS], usize) {
+        let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+        let mut count = 0;
+        for (slot, seg) in slices.iter_mut().zip(&self.segments) {
+            *slot = IoSlice::new(seg);
+            count += 1;
+        }
+        (slices, count)
+    }
+
+    /// Drops the first `n` bytes written.
+    fn advance(&mut self, mut n: usize) {
+        let mut done = 0;
+        for s in &mut self.segments {
+            if n >= s.len() {
+                n -= s.len();
+                done += 1;
+            } else {
+                s.advance(n);
+                break;
+            }
+        }
+        self.segments.drain(..done);
+    }
+
+    /// After everything was written: ready for the next batch.
+    fn reset(&mut self) {
+        self.len = 0;
+        if self.buf.capacity() > MAX_KEPT_BUFFER {
+            self.buf = BytesMut::with_capacity(64 * 1024);
+        }
+    }
+
     /// Writes everything queued and empties the batch.
     pub(crate) async fn write_to(&mut self, w: &mut OwnedWriteHalf) -> std::io::Result<()> {
         self.seal();
-        let mut first = 0;
-        while first < self.segments.len() {
+        while !self.segments.is_empty() {
             let n = {
-                let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
-                let mut count = 0;
-                for (slot, seg) in slices.iter_mut().zip(&self.segments[first..]) {
-                    *slot = IoSlice::new(seg);
-                    count += 1;
-                }
+                let (slices, count) = self.slices();
                 w.write_vectored(&slices[..count]).await?
             };
             if n == 0 {
                 return Err(std::io::ErrorKind::WriteZero.into());
             }
-            let mut left = n;
-            while left > 0 && first < self.segments.len() {
-                let s = &mut self.segments[first];
-                if left >= s.len() {
-                    left -= s.len();
-                    first += 1;
-                } else {
-                    s.advance(left);
-                    left = 0;
-                }
-            }
+            self.advance(n);
         }
-        self.segments.clear();
-        self.len = 0;
-        if self.buf.capacity() > MAX_KEPT_BUFFER {
-            self.buf = BytesMut::with_capacity(64 * 1024);
-        }
+        self.reset();
         Ok(())
+    }
+
+    /// Writes what the socket takes without waiting: true when everything
+    /// went out, false when the rest must wait for the socket.
+    pub(crate) fn try_write_to(&mut self, w: &OwnedWriteHalf) -> std::io::Result<bool> {
+        self.seal();
+        while !self.segments.is_empty() {
+            let n = {
+                let (slices, count) = self.slices();
+                match w.try_write_vectored(&slices[..count]) {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(false),
+                    Err(e) => return Err(e),
+                }
+            };
+            if n == 0 {
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            self.advance(n);
+        }
+        self.reset();
+        Ok(true)
     }
 }
 
-/// The writer task: waits for a frame, gathers every frame already queued
-/// (up to [`WRITE_BATCH_BYTES`]) and writes them in as few syscalls as the
-/// kernel allows.
-pub(crate) async fn write_loop(
-    conn: Arc<Connection>,
-    mut write: OwnedWriteHalf,
-    mut rx: mpsc::UnboundedReceiver<RemotingCommand>,
-) {
-    let mut batch = WriteBatch::new();
-    loop {
-        let first = tokio::select! {
-            frame = rx.recv() => match frame {
-                Some(f) => f,
-                None => break,
-            },
-            _ = conn.cancelled() => break,
-        };
-        batch.push(first);
-        while batch.len() < WRITE_BATCH_BYTES {
-            match rx.try_recv() {
-                Ok(f) => batch.push(f),
+/// The sending half of a connection: queued frames, the batch being
+/// written, and the socket. Shared (under an async mutex) by the writer
+/// task and the reader, which writes its responses itself when it can.
+pub(crate) struct WriteSide {
+    rx: mpsc::UnboundedReceiver<RemotingCommand>,
+    write: OwnedWriteHalf,
+    batch: WriteBatch,
+}
+
+impl WriteSide {
+    /// The write side over `write`, taking the frames sent to `rx`.
+    pub(crate) fn new(rx: mpsc::UnboundedReceiver<RemotingCommand>, write: OwnedWriteHalf) -> Self {
+        WriteSide {
+            rx,
+            write,
+            batch: WriteBatch::new(),
+        }
+    }
+
+    /// Moves queued frames into the batch (up to [`WRITE_BATCH_BYTES`]);
+    /// true when there is something to write.
+    fn fill(&mut self) -> bool {
+        while self.batch.len() < WRITE_BATCH_BYTES {
+            match self.rx.try_recv() {
+                Ok(f) => self.batch.push(f),
                 Err(_) => break,
             }
         }
-        if let Err(e) = batch.write_to(&mut write).await {
+        !self.batch.is_empty()
+    }
+
+    /// Writes every queued frame, waiting for the socket as needed.
+    pub(crate) async fn write_queued(&mut self) -> std::io::Result<()> {
+        while self.fill() {
+            self.batch.write_to(&mut self.write).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes queued frames while the socket takes them without waiting:
+    /// true when none is left.
+    pub(crate) fn try_write_queued(&mut self) -> std::io::Result<bool> {
+        while self.fill() {
+            if !self.batch.try_write_to(&self.write)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Shuts the socket's sending direction down.
+    pub(crate) async fn shutdown(&mut self) {
+        let _ = self.write.shutdown().await;
+    }
+}
+
+/// The writer task: woken when frames are queued (or when the reader left
+/// some it could not write), writes everything queued in as few syscalls
+/// as the kernel allows.
+pub(crate) async fn write_loop(conn: Arc<Connection>) {
+    loop {
+        tokio::select! {
+            _ = conn.writer_wake().notified() => {}
+            _ = conn.cancelled() => break,
+        }
+        let mut side = conn.write_side().lock().await;
+        if let Err(e) = side.write_queued().await {
             tracing::debug!(peer = %conn.peer_addr(), error = %e, "write failed; closing connection");
             break;
         }
     }
     conn.mark_closed();
-    let _ = write.shutdown().await;
+    conn.write_side().lock().await.shutdown().await;
 }
 
 #[cfg(test)]
@@ -210,6 +294,59 @@ mod tests {
                 ])
             })
             .collect()
+    }
+
+    /// Echoes the request body back, `copies` times.
+    struct Echo {
+        copies: usize,
+    }
+
+    impl super::super::Processor for Echo {
+        fn process<'a>(
+            &'a self,
+            _conn: &'a Arc<Connection>,
+            req: RemotingCommand,
+        ) -> super::super::BoxFuture<'a, Option<RemotingCommand>> {
+            let parts = vec![req.body.clone(); self.copies];
+            Box::pin(async move { Some(RemotingCommand::success().with_body_parts(parts)) })
+        }
+    }
+
+    /// Many pipelined requests whose answers outgrow the socket buffer: the
+    /// reader writes what the socket takes and leaves the rest to the
+    /// writer task; every answer arrives, each to its own request.
+    #[tokio::test]
+    async fn pipelined_answers_larger_than_the_socket_buffer_all_arrive() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(super::super::run(
+            super::super::ServerConfig::default(),
+            listener,
+            Arc::new(Echo { copies: 16 }),
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        let conn = Connection::connect(&addr, &super::super::ClientConfig::default(), None)
+            .await
+            .unwrap();
+        let calls = (0..300u32).map(|i| {
+            let body = Bytes::from(vec![(i % 251) as u8; 4096 + i as usize]);
+            let call = conn.invoke(
+                RemotingCommand::new_request(1).with_body(body.clone()),
+                std::time::Duration::from_secs(20),
+            );
+            async move { (body, call.await) }
+        });
+        for (body, resp) in futures::future::join_all(calls).await {
+            let resp = resp.unwrap();
+            let expected: Vec<u8> = (0..16).flat_map(|_| body.iter().copied()).collect();
+            assert_eq!(resp.contiguous_body(), expected);
+        }
+        conn.close();
+        let _ = stop.send(());
+        server.await.unwrap().unwrap();
     }
 
     #[tokio::test]
