@@ -113,3 +113,46 @@ async fn refusals_and_bad_input_are_typed_errors() {
     let idle = DefaultMQProducer::new("never_started");
     assert!(idle.send(Message::new("T", "x")).await.is_err());
 }
+
+/// `mqbench producer --create-topic` creates the topic on every master and
+/// waits for its route before the load starts, so no send fails for want
+/// of a route (auto-creation is off, so nothing else makes the topic).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mqbench_create_topic_then_every_send_succeeds() {
+    use client::bench::producer::{run, ProducerArgs, SendMode};
+    let cluster = Cluster::builder()
+        .brokers(2)
+        .broker_config("autoCreateTopicEnable", "false")
+        .start()
+        .await
+        .unwrap();
+    let topic = util::unique_topic("MqbenchCreate");
+    let args = ProducerArgs {
+        namesrv: Some(cluster.namesrv_addr_list()),
+        topic: topic.clone(),
+        size: 256,
+        inflight: 16,
+        duration: None,
+        count: Some(300),
+        mode: SendMode::Async,
+        batch: 1,
+        queues: 4,
+        create_topic: true,
+        cluster: None,
+        group: "mqbench_create_test".into(),
+        tags: None,
+        timeout_ms: 3000,
+        json: true,
+        quiet: true,
+    };
+    let summary = tokio::time::timeout(Duration::from_secs(60), run(args))
+        .await
+        .expect("mqbench finishes")
+        .expect("mqbench runs");
+    assert_eq!(summary.sent, 300, "{summary:?}");
+    assert_eq!(summary.failed, 0, "{summary:?}");
+    let admin = util::admin(&cluster.namesrv_addr_list()).await;
+    let route = admin.examine_topic_route_info(&topic).await.unwrap();
+    assert_eq!(route.queue_datas.len(), 2, "created on both masters");
+    admin.shutdown().await;
+}

@@ -179,8 +179,12 @@ pub fn namesrv_or_default(flag: &Option<String>) -> String {
         .unwrap_or_else(|| "127.0.0.1:9876".to_owned())
 }
 
+/// How long [`create_topic`] waits for the new route to reach the NameServers.
+const ROUTE_WAIT: Duration = Duration::from_secs(10);
+
 /// Creates (or updates) `topic` with `queues` read/write queues on every
-/// master of `cluster`, or of every cluster.
+/// master of `cluster`, or of every cluster, and waits until a NameServer
+/// serves its route.
 pub async fn create_topic(
     namesrv: &str,
     topic: &str,
@@ -199,6 +203,22 @@ pub async fn create_topic(
         let mut done = Vec::new();
         for c in clusters {
             done.extend(admin.create_topic_in_cluster(&c, &tc).await?);
+        }
+        // The brokers register the new topic with the NameServers in the
+        // background: wait (bounded) until its route is there, so the load
+        // does not start with "no route info".
+        let deadline = std::time::Instant::now() + ROUTE_WAIT;
+        loop {
+            match admin.examine_topic_route_info(topic).await {
+                Ok(route) if !route.queue_datas.is_empty() => break,
+                Err(e) if std::time::Instant::now() >= deadline => return Err(e),
+                _ if std::time::Instant::now() >= deadline => {
+                    return Err(ClientError::IllegalState(format!(
+                        "topic {topic} created but no NameServer has its route after {ROUTE_WAIT:?}"
+                    )))
+                }
+                _ => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
         }
         Ok(done)
     }
