@@ -1,11 +1,11 @@
 //! Dispatch (RocketMQ's reput service): tails the CommitLog and builds the
 //! consume queue entries and index entries of each record, then notifies
-//! the arrival listener. One thread runs it continuously; the SYNC_FLUSH
-//! group commit also runs it right after a flush so that acknowledged
-//! messages are visible; recovery runs it before the store opens.
+//! the arrival listener. One thread runs it continuously, up to the write
+//! position under both flush types (the SYNC_FLUSH group commit wakes it as
+//! a flush starts, and finishes what it has not dispatched yet before
+//! acknowledging); recovery runs it before the store opens.
 
 use crate::commit_log::{tx_type, CommitLog, Scan};
-use crate::config::FlushDiskType;
 use crate::consume_queue::{ConsumeQueue, CqEntry};
 use crate::store::{ArrivalListener, Inner};
 use protocol::message::properties::{for_each_property, DELAY, KEYS, TAGS, UNIQ_KEY};
@@ -37,17 +37,12 @@ impl DispatchState {
     }
 }
 
-/// How far consumers may see: the write position under ASYNC_FLUSH, the
-/// flushed position under SYNC_FLUSH.
+/// How far dispatch goes: the write position. Under SYNC_FLUSH too (as in
+/// RocketMQ): a record may be dispatched while it is being flushed, so the
+/// group commit acknowledges without dispatching on its own path; it never
+/// acknowledges before the flush returned.
 pub(crate) fn visible_limit(inner: &Inner) -> u64 {
-    match inner.config.flush_disk_type {
-        FlushDiskType::Async => inner.commit_log.max_offset(),
-        FlushDiskType::Sync => inner
-            .commit_log
-            .files()
-            .flushed_where()
-            .min(inner.commit_log.max_offset()),
-    }
+    inner.commit_log.max_offset()
 }
 
 /// The dispatch thread.

@@ -5,9 +5,17 @@
 //!   at least `flushCommitLogLeastPages` pages are dirty, or everything once
 //!   `flushCommitLogThoroughInterval` passed.
 //! - CommitLog, SYNC_FLUSH (group commit): waiters register the end offset
-//!   of their records; each round flushes everything written so far, makes
-//!   it visible (dispatch) and completes every waiter it covers. A waiter
-//!   not covered within `syncFlushTimeout` gets FlushDiskTimeout from the
+//!   of their records. Each round gathers the waiters it expects (see
+//!   `gather_group`), flushes everything written so far (msync) and
+//!   acknowledges every waiter the flush covers. The dispatch thread, woken
+//!   as the flush starts, builds the group's queue and index entries while
+//!   the flush runs, so acknowledging costs only the completions: a waiter
+//!   is acknowledged once its records are on disk *and* dispatched (the
+//!   flusher finishes any dispatch still missing), so an acknowledged
+//!   message is always visible. Like RocketMQ's reput service, dispatch
+//!   does not wait for the flush: consumers may see a record while it is
+//!   being flushed, never acknowledged before it is on disk. A waiter not
+//!   covered within `syncFlushTimeout` gets FlushDiskTimeout from the
 //!   watcher thread; a failed flush fails every pending waiter and stops
 //!   appends (the store stays readable).
 //! - ConsumeQueue and index: every `flushIntervalConsumeQueue` ms, then the
@@ -65,30 +73,34 @@ fn flush_commit_log(inner: &Inner, least_pages: usize) -> bool {
 
 /// Completes waiters covered by `flushed`; with `fail_rest`, every other
 /// waiter gets FlushDiskTimeout. Returns (waiters completed, still waiting).
+/// The completions are sent after the lock is released, so the appenders
+/// they wake do not queue behind it.
 pub(crate) fn complete_requests(inner: &Inner, flushed: u64, fail_rest: bool) -> (usize, usize) {
-    let mut reqs = inner.flush_requests.lock();
-    let before = reqs.len();
     let now = Instant::now();
-    let mut i = 0;
-    while i < reqs.len() {
-        let r = &reqs[i];
-        let status = if r.end <= flushed && !inner.fault.load(Ordering::Acquire) {
-            Some(PutStatus::Ok)
-        } else if fail_rest || r.deadline <= now {
-            Stats::add(&inner.stats.flush_disk_timeouts, 1);
-            Some(PutStatus::FlushDiskTimeout)
-        } else {
-            None
-        };
-        match status {
-            Some(s) => {
-                let r = reqs.swap_remove(i);
-                let _ = r.tx.send(s);
-            }
-            None => i += 1,
+    let mut done = Vec::new();
+    let waiting = {
+        let mut reqs = inner.flush_requests.lock();
+        let mut i = 0;
+        while i < reqs.len() {
+            let r = &reqs[i];
+            let status = if r.end <= flushed && !inner.fault.load(Ordering::Acquire) {
+                PutStatus::Ok
+            } else if fail_rest || r.deadline <= now {
+                Stats::add(&inner.stats.flush_disk_timeouts, 1);
+                PutStatus::FlushDiskTimeout
+            } else {
+                i += 1;
+                continue;
+            };
+            done.push((reqs.swap_remove(i).tx, status));
         }
+        reqs.len()
+    };
+    let completed = done.len();
+    for (tx, status) in done {
+        let _ = tx.send(status);
     }
-    (before - reqs.len(), reqs.len())
+    (completed, waiting)
 }
 
 /// The CommitLog flush thread (async interval flush or group commit).
@@ -160,12 +172,14 @@ fn group_commit_loop(inner: &Inner) {
         if pending {
             gather_group(inner, last_flush, expected);
         }
+        // The dispatch thread makes the group visible while it is flushed.
+        inner.dispatcher_wake.wake();
         let began = Instant::now();
         let ok = flush_commit_log(inner, 0);
         last_flush = began.elapsed();
         let flushed = inner.commit_log.files().flushed_where();
-        // Visible before acknowledged.
-        dispatch_until(inner, visible_limit(inner));
+        // Visible before acknowledged (usually dispatched already).
+        dispatch_until(inner, flushed);
         let (acked, waiting) = complete_requests(inner, flushed, !ok);
         expected = acked + waiting;
         inner.group_target.store(expected, Ordering::Release);

@@ -24,9 +24,10 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Called after a message becomes visible in a queue (after dispatch; after
-/// the flush under SYNC_FLUSH) with (topic, queue id, new max offset). It
-/// runs on the store's dispatch path: keep it short and non-blocking.
+/// Called after a message becomes visible in a queue (after dispatch, which
+/// under SYNC_FLUSH may run while the message is being flushed) with
+/// (topic, queue id, new max offset). It runs on the store's dispatch path:
+/// keep it short and non-blocking.
 pub type ArrivalListener = Arc<dyn Fn(&str, i32, i64) + Send + Sync>;
 
 /// Shared state of the store and its service threads.
@@ -434,8 +435,8 @@ impl MessageStore {
     }
 
     /// Waits until everything appended so far is dispatched to the consume
-    /// queues (under SYNC_FLUSH: flushed and dispatched). For tests and
-    /// admin tools. Returns false on timeout.
+    /// queues (under SYNC_FLUSH, dispatch does not wait for the flush). For
+    /// tests and admin tools. Returns false on timeout.
     pub fn wait_for_dispatch(&self, timeout: Duration) -> bool {
         let target = self.inner.commit_log.max_offset();
         let deadline = Instant::now() + timeout;
