@@ -312,18 +312,22 @@ mod tests {
         }
     }
 
-    /// Many pipelined requests whose answers outgrow the socket buffer: the
-    /// reader writes what the socket takes and leaves the rest to the
-    /// writer task; every answer arrives, each to its own request.
-    #[tokio::test]
-    async fn pipelined_answers_larger_than_the_socket_buffer_all_arrive() {
+    /// Serves `processor` on an ephemeral port and connects to it; send on
+    /// the returned sender to stop the server.
+    async fn serve(
+        processor: impl super::super::Processor,
+    ) -> (
+        Arc<Connection>,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<std::io::Result<()>>,
+    ) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap().to_string();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(super::super::run(
             super::super::ServerConfig::default(),
             listener,
-            Arc::new(Echo { copies: 16 }),
+            Arc::new(processor),
             async move {
                 let _ = stopped.await;
             },
@@ -331,6 +335,15 @@ mod tests {
         let conn = Connection::connect(&addr, &super::super::ClientConfig::default(), None)
             .await
             .unwrap();
+        (conn, stop, server)
+    }
+
+    /// Many pipelined requests whose answers outgrow the socket buffer: the
+    /// reader writes what the socket takes and leaves the rest to the
+    /// writer task; every answer arrives, each to its own request.
+    #[tokio::test]
+    async fn pipelined_answers_larger_than_the_socket_buffer_all_arrive() {
+        let (conn, stop, server) = serve(Echo { copies: 16 }).await;
         let calls = (0..300u32).map(|i| {
             let body = Bytes::from(vec![(i % 251) as u8; 4096 + i as usize]);
             let call = conn.invoke(
@@ -351,20 +364,7 @@ mod tests {
 
     #[tokio::test]
     async fn segmented_responses_arrive_whole_over_tcp() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap().to_string();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(super::super::run(
-            super::super::ServerConfig::default(),
-            listener,
-            Arc::new(Segmented),
-            async move {
-                let _ = stopped.await;
-            },
-        ));
-        let conn = Connection::connect(&addr, &super::super::ClientConfig::default(), None)
-            .await
-            .unwrap();
+        let (conn, stop, server) = serve(Segmented).await;
         let expected: Vec<u8> = parts().iter().flat_map(|p| p.iter().copied()).collect();
         let calls = (0..8).map(|_| {
             conn.invoke(
