@@ -5,6 +5,10 @@
 //! word alone, before the buffer grows, so a hostile length cannot make us
 //! allocate. Every malformed frame is a [`CodecError`]; the connection that
 //! sent it is closed by the caller.
+//!
+//! Encoding refuses a command whose header cannot be written faithfully (a
+//! binary header's `code` outside i16, a header past the 24-bit header
+//! length, ...) with a [`CodecError`] and leaves the buffer as it was.
 
 use bytes::{Buf, BufMut, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
@@ -16,7 +20,11 @@ use crate::{binary_header, json_header};
 /// Java's default `frameMaxLength`: 16 MiB, counting the length word itself.
 pub const DEFAULT_MAX_FRAME_LEN: usize = 16 * 1024 * 1024;
 
-/// Why a frame could not be decoded. Any of these closes the connection.
+/// The longest header the frame's 24-bit header length can say.
+const MAX_HEADER_LEN: usize = 0x00FF_FFFF;
+
+/// Why a frame could not be decoded (any of these closes the connection) or
+/// encoded (the frame is not sent).
 #[derive(Debug, thiserror::Error)]
 pub enum CodecError {
     /// The length word announces more than the configured maximum.
@@ -47,6 +55,13 @@ pub enum CodecError {
     /// The binary header does not parse.
     #[error("unparsable binary header: {0}")]
     Binary(#[from] BinaryHeaderError),
+    /// The command's binary header cannot be encoded.
+    #[error("cannot encode binary header: {0}")]
+    BinaryEncode(#[source] BinaryHeaderError),
+    /// The encoded header is longer than the frame's 24-bit header length
+    /// can say.
+    #[error("header of {0} bytes exceeds the maximum header length 16777215")]
+    HeaderTooLarge(usize),
     /// The socket failed.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
@@ -97,33 +112,62 @@ impl RemotingCodec {
         Ok(cmd)
     }
 
+    /// Checks the fields of `cmd` that the encoder could not write
+    /// faithfully (a binary header's `code` and `version` are 16-bit, its
+    /// keys' lengths too), without encoding it: a sender's early answer.
+    pub fn check_encodable(cmd: &RemotingCommand) -> Result<(), CodecError> {
+        match cmd.serialize_type {
+            SerializeType::Json => Ok(()),
+            SerializeType::RocketMq => binary_header::check(cmd).map_err(CodecError::BinaryEncode),
+        }
+    }
+
     /// Appends one encoded frame to `dst`, body included (every segment
-    /// copied).
-    pub fn encode_frame(cmd: &RemotingCommand, dst: &mut BytesMut) {
+    /// copied). On error `dst` is left as it was.
+    pub fn encode_frame(cmd: &RemotingCommand, dst: &mut BytesMut) -> Result<(), CodecError> {
         dst.reserve(8 + 128 + cmd.body_len());
-        Self::encode_head(cmd, dst);
+        Self::encode_head(cmd, dst)?;
         for part in cmd.body_parts() {
             dst.put_slice(part);
         }
+        Ok(())
     }
 
     /// Appends a frame's length words and header to `dst`, not its body:
     /// the caller sends the body's segments ([`RemotingCommand::body_parts`])
     /// right after, e.g. with a vectored write, without copying them.
-    pub fn encode_head(cmd: &RemotingCommand, dst: &mut BytesMut) {
+    /// On error `dst` is left as it was.
+    pub fn encode_head(cmd: &RemotingCommand, dst: &mut BytesMut) -> Result<(), CodecError> {
         let start = dst.len();
         dst.reserve(8 + 128);
         dst.put_u32(0);
         dst.put_u32(0);
         match cmd.serialize_type {
             SerializeType::Json => json_header::encode(cmd, dst),
-            SerializeType::RocketMq => binary_header::encode(cmd, dst),
+            SerializeType::RocketMq => {
+                if let Err(e) = binary_header::encode(cmd, dst) {
+                    dst.truncate(start);
+                    return Err(CodecError::BinaryEncode(e));
+                }
+            }
         }
         let header_len = dst.len() - start - 8;
-        let total = (4 + header_len + cmd.body_len()) as u32;
-        let word = ((cmd.serialize_type.code() as u32) << 24) | (header_len as u32 & 0x00FF_FFFF);
+        if header_len > MAX_HEADER_LEN {
+            dst.truncate(start);
+            return Err(CodecError::HeaderTooLarge(header_len));
+        }
+        let total = 4 + header_len + cmd.body_len();
+        let Ok(total) = i32::try_from(total) else {
+            dst.truncate(start);
+            return Err(CodecError::FrameTooLarge {
+                len: total as i64 + 4,
+                max: i32::MAX as usize + 4,
+            });
+        };
+        let word = ((cmd.serialize_type.code() as u32) << 24) | header_len as u32;
         dst[start..start + 4].copy_from_slice(&total.to_be_bytes());
         dst[start + 4..start + 8].copy_from_slice(&word.to_be_bytes());
+        Ok(())
     }
 }
 
@@ -160,8 +204,7 @@ impl Encoder<RemotingCommand> for RemotingCodec {
     type Error = CodecError;
 
     fn encode(&mut self, cmd: RemotingCommand, dst: &mut BytesMut) -> Result<(), CodecError> {
-        Self::encode_frame(&cmd, dst);
-        Ok(())
+        Self::encode_frame(&cmd, dst)
     }
 }
 
@@ -172,7 +215,7 @@ mod tests {
 
     fn frame_of(cmd: &RemotingCommand) -> BytesMut {
         let mut b = BytesMut::new();
-        RemotingCodec::encode_frame(cmd, &mut b);
+        RemotingCodec::encode_frame(cmd, &mut b).unwrap();
         b
     }
 
@@ -209,7 +252,7 @@ mod tests {
         assert_eq!(seg, one);
         assert_eq!(frame_of(&seg), frame_of(&one));
         let mut head = BytesMut::new();
-        RemotingCodec::encode_head(&seg, &mut head);
+        RemotingCodec::encode_head(&seg, &mut head).unwrap();
         for p in seg.body_parts() {
             head.extend_from_slice(p);
         }
@@ -252,5 +295,30 @@ mod tests {
         b.put_u32(2);
         b.put_slice(b"{x");
         assert!(matches!(codec.decode(&mut b), Err(CodecError::Json(_))));
+    }
+
+    #[test]
+    fn unencodable_frames_are_refused_not_truncated() {
+        let mut c = RemotingCommand::new_request(i16::MAX as i32 + 1);
+        c.serialize_type = SerializeType::RocketMq;
+        c.body = Bytes::from_static(b"body");
+        assert!(matches!(
+            RemotingCodec::check_encodable(&c),
+            Err(CodecError::BinaryEncode(
+                BinaryHeaderError::OutOfRange { .. }
+            ))
+        ));
+        let mut b = BytesMut::from(&b"earlier frames"[..]);
+        assert!(matches!(
+            RemotingCodec::default().encode(c.clone(), &mut b),
+            Err(CodecError::BinaryEncode(_))
+        ));
+        assert_eq!(&b[..], b"earlier frames");
+        // The JSON header carries the same code as a number: it encodes.
+        c.serialize_type = SerializeType::Json;
+        RemotingCodec::check_encodable(&c).unwrap();
+        let mut codec = RemotingCodec::default();
+        let mut b = frame_of(&c);
+        assert_eq!(codec.decode(&mut b).unwrap().unwrap(), c);
     }
 }

@@ -144,6 +144,23 @@ async fn unknown_code_oneway_and_timeout() {
         .await
         .unwrap_err();
     assert!(matches!(err, NetError::Timeout { .. }));
+
+    // A binary header cannot carry a code beyond i16: refused at once, not
+    // sent truncated; the connection stays usable.
+    let mut bad = req("bad", 0);
+    bad.code = 40_000;
+    bad.serialize_type = SerializeType::RocketMq;
+    let err = conn
+        .invoke(bad.clone(), Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::Encode(_)), "{err:?}");
+    assert!(matches!(conn.send_oneway(bad), Err(NetError::Encode(_))));
+    let resp = conn
+        .invoke(req("still", 0), Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(resp.ext_fields.get("v"), Some("still"));
 }
 
 #[tokio::test]

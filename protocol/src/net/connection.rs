@@ -189,11 +189,14 @@ impl Connection {
     }
 
     /// Sends a request and waits for its response, at most `timeout`.
+    /// A request the codec cannot encode fails at once with
+    /// [`NetError::Encode`].
     pub async fn invoke(
         &self,
         mut request: RemotingCommand,
         timeout: Duration,
     ) -> Result<RemotingCommand, NetError> {
+        RemotingCodec::check_encodable(&request)?;
         let opaque = next_opaque();
         request.opaque = opaque;
         request.flag &= !(FLAG_RESPONSE | FLAG_ONEWAY);
@@ -216,8 +219,10 @@ impl Connection {
         }
     }
 
-    /// Sends a request that gets no response.
+    /// Sends a request that gets no response ([`NetError::Encode`] when it
+    /// cannot be encoded).
     pub fn send_oneway(&self, mut request: RemotingCommand) -> Result<(), NetError> {
+        RemotingCodec::check_encodable(&request)?;
         request.opaque = next_opaque();
         request.flag = (request.flag | FLAG_ONEWAY) & !FLAG_RESPONSE;
         self.send_frame(request)

@@ -119,4 +119,8 @@ pub enum NetError {
     /// The connection closed before the response arrived, or was closed.
     #[error("connection to {0} is closed")]
     Closed(String),
+    /// The request cannot be encoded (e.g. a binary header's `code` does
+    /// not fit its 16 bits); it was not sent.
+    #[error("request cannot be encoded: {0}")]
+    Encode(#[from] crate::codec::CodecError),
 }

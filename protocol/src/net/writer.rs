@@ -18,7 +18,7 @@ use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::mpsc;
 
 use super::Connection;
-use crate::codec::RemotingCodec;
+use crate::codec::{CodecError, RemotingCodec};
 use crate::command::RemotingCommand;
 
 /// Frames queued beyond this many bytes are written before encoding more.
@@ -64,10 +64,11 @@ impl WriteBatch {
     }
 
     /// Appends one frame: header encoded into the buffer, body segments
-    /// copied when small and queued in place when large.
-    pub(crate) fn push(&mut self, mut cmd: RemotingCommand) {
+    /// copied when small and queued in place when large. A frame that
+    /// cannot be encoded is refused and the batch left as it was.
+    pub(crate) fn push(&mut self, mut cmd: RemotingCommand) -> Result<(), CodecError> {
         let before = self.buf.len();
-        RemotingCodec::encode_head(&cmd, &mut self.buf);
+        RemotingCodec::encode_head(&cmd, &mut self.buf)?;
         self.len += self.buf.len() - before;
         let body = std::mem::take(&mut cmd.body);
         for (i, part) in std::iter::once(body)
@@ -87,6 +88,7 @@ impl WriteBatch {
                 self.buf.extend_from_slice(&part);
             }
         }
+        Ok(())
     }
 
     /// Ends the current copied run, so a zero-copy segment can follow it.
@@ -194,7 +196,15 @@ impl WriteSide {
     fn fill(&mut self) -> bool {
         while self.batch.len() < WRITE_BATCH_BYTES {
             match self.rx.try_recv() {
-                Ok(f) => self.batch.push(f),
+                Ok(f) => {
+                    let (code, opaque) = (f.code, f.opaque);
+                    if let Err(e) = self.batch.push(f) {
+                        // Sending it would put a corrupt frame on the wire;
+                        // requests are checked before they are queued, so
+                        // this is a response the peer will not get.
+                        tracing::error!(code, opaque, error = %e, "frame cannot be encoded; dropped");
+                    }
+                }
                 Err(_) => break,
             }
         }
@@ -258,15 +268,15 @@ mod tests {
             Bytes::from_static(b"end"),
         ]);
         let mut b = WriteBatch::new();
-        b.push(cmd.clone());
-        b.push(RemotingCommand::success());
+        b.push(cmd.clone()).unwrap();
+        b.push(RemotingCommand::success()).unwrap();
         b.seal();
         // head+tiny | big (in place) | end+next frame
         assert_eq!(b.segments.len(), 3);
         assert_eq!(b.segments[1].as_ptr(), big.as_ptr());
         let mut expected = BytesMut::new();
-        RemotingCodec::encode_frame(&cmd, &mut expected);
-        RemotingCodec::encode_frame(&RemotingCommand::success(), &mut expected);
+        RemotingCodec::encode_frame(&cmd, &mut expected).unwrap();
+        RemotingCodec::encode_frame(&RemotingCommand::success(), &mut expected).unwrap();
         let joined: Vec<u8> = b.segments.iter().flat_map(|s| s.iter().copied()).collect();
         assert_eq!(joined, &expected[..]);
         assert_eq!(b.len(), expected.len());
