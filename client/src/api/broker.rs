@@ -18,8 +18,8 @@ use protocol::header::{
     GetEarliestMsgStoretimeResponseHeader, GetMaxOffsetRequestHeader, GetMaxOffsetResponseHeader,
     GetMinOffsetRequestHeader, GetMinOffsetResponseHeader, PullMessageRequestHeader,
     PullMessageResponseHeader, QueryConsumerOffsetRequestHeader, QueryConsumerOffsetResponseHeader,
-    SearchOffsetRequestHeader, SearchOffsetResponseHeader, UnregisterClientRequestHeader,
-    UpdateConsumerOffsetRequestHeader,
+    SearchOffsetRequestHeader, SearchOffsetResponseHeader, SendMessageRequestHeaderRef,
+    UnregisterClientRequestHeader, UpdateConsumerOffsetRequestHeader,
 };
 use protocol::message::properties::{MAX_OFFSET, MIN_OFFSET};
 use protocol::message::sysflag::COMPRESSED_FLAG;
@@ -40,80 +40,28 @@ pub enum SendKind {
     Batch,
 }
 
-/// The fields of a send request header (Java's `SendMessageRequestHeader`),
-/// borrowed so the hot path copies each string once, into the frame.
-#[derive(Debug, Clone, Copy)]
-pub struct SendHeader<'a> {
-    /// Producer group.
-    pub producer_group: &'a str,
-    /// Topic.
-    pub topic: &'a str,
-    /// Template topic for auto-create (`TBW102`).
-    pub default_topic: &'a str,
-    /// Queue count for auto-create.
-    pub default_topic_queue_nums: i32,
-    /// Target queue.
-    pub queue_id: i32,
-    /// Message sysFlag (compression, transaction bits).
-    pub sys_flag: i32,
-    /// Client timestamp, ms.
-    pub born_timestamp: i64,
-    /// User flag.
-    pub flag: i32,
-    /// Encoded properties string.
-    pub properties: &'a str,
-    /// Reconsume times (retry-topic sends), 0 otherwise.
-    pub reconsume_times: i32,
-    /// Max reconsume times, only for retry-topic sends.
-    pub max_reconsume_times: Option<i32>,
-    /// Target broker name (5.x `n`/`bname`).
-    pub broker_name: &'a str,
-}
-
 impl MQClientAPI {
     /// Builds a SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE request exactly as the
-    /// Java 5 client does (fields `a`..`n`, strings throughout).
-    pub fn send_request(&self, kind: SendKind, h: &SendHeader<'_>, body: Bytes) -> RemotingCommand {
+    /// Java 5 client does (fields `a`..`n`, strings throughout). `kind`
+    /// decides the code and the header's `batch` flag (`m`); the caller
+    /// sets the other fields, `None` ones are left out.
+    pub fn send_request(
+        &self,
+        kind: SendKind,
+        h: &SendMessageRequestHeaderRef<'_>,
+        body: Bytes,
+    ) -> RemotingCommand {
         let code = match kind {
             SendKind::Single => request::SEND_MESSAGE_V2,
             SendKind::Batch => request::SEND_BATCH_MESSAGE,
         };
+        let h = SendMessageRequestHeaderRef {
+            batch: Some(kind == SendKind::Batch),
+            ..*h
+        };
         let mut cmd = self.new_request(code);
-        // One buffer sized for every key and value: the strings are copied
-        // once, straight into the map (no per-field allocation).
-        let text = h.producer_group.len()
-            + h.topic.len()
-            + h.default_topic.len()
-            + h.properties.len()
-            + h.broker_name.len()
-            + 96;
-        let mut ext = protocol::ExtFields::with_capacity_and_text(14, text);
-        ext.put_str("a", h.producer_group);
-        ext.put_str("b", h.topic);
-        ext.put_str("c", h.default_topic);
-        ext.put_int("d", h.default_topic_queue_nums.into());
-        ext.put_int("e", h.queue_id.into());
-        ext.put_int("f", h.sys_flag.into());
-        ext.put_int("g", h.born_timestamp);
-        ext.put_int("h", h.flag.into());
-        ext.put_str("i", h.properties);
-        ext.put_int("j", h.reconsume_times.into());
-        ext.put_str("k", "false");
-        if let Some(max) = h.max_reconsume_times {
-            ext.put_int("l", max.into());
-        }
-        ext.put_str(
-            "m",
-            if kind == SendKind::Batch {
-                "true"
-            } else {
-                "false"
-            },
-        );
-        if !h.broker_name.is_empty() {
-            ext.put_str("n", h.broker_name);
-        }
-        cmd.ext_fields = ext;
+        // The strings are copied once, straight into the map's one buffer.
+        cmd.ext_fields = h.to_ext_fields(code);
         cmd.body = body;
         cmd
     }
@@ -505,4 +453,88 @@ pub fn process_pull_response(addr: &str, resp: RemotingCommand) -> Result<PullRe
         suggest_which_broker_id: h.suggest_which_broker_id,
         msgs,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::BytesMut;
+    use protocol::{LanguageCode, RemotingCodec, SerializeType};
+
+    /// The request as it goes on the wire in `st`, with a fixed opaque,
+    /// language and version (the header fields are the SDK's own).
+    fn frame(mut cmd: RemotingCommand, st: SerializeType) -> Vec<u8> {
+        cmd.opaque = 1;
+        cmd.language = LanguageCode::Java;
+        cmd.version = 479;
+        cmd.serialize_type = st;
+        let mut b = BytesMut::new();
+        RemotingCodec::encode_frame(&cmd, &mut b).unwrap();
+        b.to_vec()
+    }
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    /// SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE as the SDK put them on the wire
+    /// before the header type moved to `protocol` (bytes captured from
+    /// the earlier encoder): the same fields, order and text.
+    #[test]
+    fn send_requests_are_pinned_byte_for_byte() {
+        let api = MQClientAPI::new(crate::config::ClientConfig::default(), None);
+        let single = SendMessageRequestHeaderRef {
+            producer_group: "PG",
+            topic: "TopicA",
+            default_topic: "TBW102",
+            default_topic_queue_nums: 4,
+            queue_id: 3,
+            sys_flag: 0,
+            born_timestamp: 1_700_000_000_123,
+            flag: 0,
+            properties: Some("UNIQ_KEY\u{1}AC11\u{2}WAIT\u{1}true\u{2}"),
+            reconsume_times: Some(0),
+            unit_mode: Some(false),
+            max_reconsume_times: None,
+            batch: None,
+            bname: Some("broker-a"),
+        };
+        let retry = SendMessageRequestHeaderRef {
+            topic: "%RETRY%CG",
+            sys_flag: 1,
+            flag: -7,
+            properties: Some(""),
+            reconsume_times: Some(2),
+            max_reconsume_times: Some(16),
+            bname: None,
+            queue_id: -1,
+            ..single
+        };
+        let body = Bytes::from_static(b"hello");
+        let single = api.send_request(SendKind::Single, &single, body.clone());
+        let batch = api.send_request(SendKind::Batch, &retry, body);
+        assert_eq!(single.code, request::SEND_MESSAGE_V2);
+        assert_eq!(batch.code, request::SEND_BATCH_MESSAGE);
+
+        let json = frame(single, SerializeType::Json);
+        let header = concat!(
+            r#"{"code":310,"extFields":{"a":"PG","b":"TopicA","c":"TBW102","d":"4","e":"3","#,
+            r#""f":"0","g":"1700000000123","h":"0","#,
+            r#""i":"UNIQ_KEY\u0001AC11\u0002WAIT\u0001true\u0002","j":"0","k":"false","#,
+            r#""m":"false","n":"broker-a"},"flag":0,"language":"JAVA","opaque":1,"#,
+            r#""serializeTypeCurrentRPC":"JSON","version":479}"#
+        );
+        assert_eq!(&json[..8], &[0, 0, 1, 0x31, 0, 0, 1, 0x28]);
+        assert_eq!(std::str::from_utf8(&json[8..json.len() - 5]), Ok(header));
+        assert_eq!(&json[json.len() - 5..], b"hello");
+
+        let binary = concat!(
+            "000000a9010000a001400001df0000000100000000000000000000008b0001610000",
+            "0002504700016200000009255245545259254347000163000000065442573130320001",
+            "640000000134000165000000022d3100016600000001310001670000000d3137303030",
+            "3030303030313233000168000000022d370001690000000000016a000000013200016b",
+            "0000000566616c736500016c00000002313600016d000000047472756568656c6c6f",
+        );
+        assert_eq!(hex(&frame(batch, SerializeType::RocketMq)), binary);
+    }
 }

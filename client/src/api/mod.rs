@@ -26,7 +26,7 @@ use protocol::{CommandHeader, RemotingCommand};
 use crate::config::ClientConfig;
 use crate::error::ClientError;
 
-pub use broker::{PullResult, PullStatus, SendHeader, SendKind};
+pub use broker::{PullResult, PullStatus, SendKind};
 
 /// Typed RPCs of one client instance, with its connection pool.
 ///

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use protocol::code::response;
+use protocol::header::SendMessageRequestHeaderRef;
 use protocol::message::properties::{
     encode_properties_into, MAX_RECONSUME_TIMES, RECONSUME_TIME, TRAN_MSG, UNIQ_KEY, WAIT,
 };
@@ -19,7 +20,7 @@ use super::fault::LatencyFaultTolerance;
 use super::msg_id::{next_uniq_id, uniq_id_at};
 use super::validate::check_message;
 use super::{ProducerConfig, SendResult, SendStatus};
-use crate::api::{SendHeader, SendKind};
+use crate::api::SendKind;
 use crate::error::ClientError;
 use crate::instance::{MQClientInstance, TopicPublishInfo};
 use crate::message::{Message, MessageQueue};
@@ -299,7 +300,10 @@ impl ProducerCore {
             }
         };
         let addr = self.config.client.broker_dial_addr(&addr);
-        let header = SendHeader {
+        // What the Java 5 client sends: properties, reconsume times and
+        // unit mode always; the broker name when known (`batch` follows
+        // the kind, set by `send_request`).
+        let header = SendMessageRequestHeaderRef {
             producer_group: &self.group,
             topic: &p.topic,
             default_topic: &self.config.create_topic_key,
@@ -308,10 +312,12 @@ impl ProducerCore {
             sys_flag: p.sys_flag,
             born_timestamp: born_ms,
             flag: p.flag,
-            properties: &p.properties,
-            reconsume_times: p.reconsume_times,
+            properties: Some(&p.properties),
+            reconsume_times: Some(p.reconsume_times),
+            unit_mode: Some(false),
             max_reconsume_times: p.max_reconsume_times,
-            broker_name: &mq.broker_name,
+            batch: None,
+            bname: (!mq.broker_name.is_empty()).then_some(mq.broker_name.as_str()),
         };
         let api = self.instance.api();
         let cmd = api.send_request(p.kind, &header, p.body.clone());

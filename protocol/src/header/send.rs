@@ -179,6 +179,31 @@ const V2_NAMES: [&str; 14] = [
     "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n",
 ];
 
+/// The total length of `names`.
+const fn names_len(names: &[&str; 14]) -> usize {
+    let mut total = 0;
+    let mut i = 0;
+    while i < names.len() {
+        total += names[i].len();
+        i += 1;
+    }
+    total
+}
+
+/// Bytes of all [`LONG_NAMES`].
+const LONG_NAMES_LEN: usize = names_len(&LONG_NAMES);
+/// Bytes of all [`V2_NAMES`].
+const V2_NAMES_LEN: usize = names_len(&V2_NAMES);
+
+/// A boolean as Java writes it in extFields.
+fn bool_text(v: bool) -> &'static str {
+    if v {
+        "true"
+    } else {
+        "false"
+    }
+}
+
 /// The slot of `key` in [`LONG_NAMES`] / [`V2_NAMES`].
 fn slot_of(v2: bool, key: &str) -> Option<usize> {
     if v2 {
@@ -276,6 +301,67 @@ impl<'a> SendMessageRequestHeaderRef<'a> {
             batch: opt_value(raw[12], names[12])?,
             bname: raw[13],
         })
+    }
+
+    /// Writes the header in the form `code` uses (one-letter names for
+    /// SEND_MESSAGE_V2, SEND_BATCH_MESSAGE and SEND_REPLY_MESSAGE_V2, long
+    /// names otherwise), in the V2 letters' order (`a` ... `n`); an absent
+    /// optional field is left out, `Some("")` is written.
+    pub fn write_for_code(&self, code: i32, ext: &mut ExtFields) {
+        let names = if uses_v2(code) {
+            &V2_NAMES
+        } else {
+            &LONG_NAMES
+        };
+        ext.put_str(names[0], self.producer_group);
+        ext.put_str(names[1], self.topic);
+        ext.put_str(names[2], self.default_topic);
+        ext.put_int(names[3], self.default_topic_queue_nums.into());
+        ext.put_int(names[4], self.queue_id.into());
+        ext.put_int(names[5], self.sys_flag.into());
+        ext.put_int(names[6], self.born_timestamp);
+        ext.put_int(names[7], self.flag.into());
+        if let Some(v) = self.properties {
+            ext.put_str(names[8], v);
+        }
+        if let Some(v) = self.reconsume_times {
+            ext.put_int(names[9], v.into());
+        }
+        if let Some(v) = self.unit_mode {
+            ext.put_str(names[10], bool_text(v));
+        }
+        if let Some(v) = self.max_reconsume_times {
+            ext.put_int(names[11], v.into());
+        }
+        if let Some(v) = self.batch {
+            ext.put_str(names[12], bool_text(v));
+        }
+        if let Some(v) = self.bname {
+            ext.put_str(names[13], v);
+        }
+    }
+
+    /// The header as a request's extFields ([`Self::write_for_code`]), in
+    /// a map sized up front: a producer's hot path copies each string once,
+    /// into one buffer.
+    pub fn to_ext_fields(&self, code: i32) -> ExtFields {
+        let names = if uses_v2(code) {
+            V2_NAMES_LEN
+        } else {
+            LONG_NAMES_LEN
+        };
+        // Six i32s, one i64 and two booleans written as text.
+        const NUMBERS: usize = 6 * 11 + 20 + 2 * 5;
+        let text = self.producer_group.len()
+            + self.topic.len()
+            + self.default_topic.len()
+            + self.properties.map_or(0, str::len)
+            + self.bname.map_or(0, str::len)
+            + names
+            + NUMBERS;
+        let mut ext = ExtFields::with_capacity_and_text(14, text);
+        self.write_for_code(code, &mut ext);
+        ext
     }
 
     /// The owned header.
@@ -481,6 +567,57 @@ mod tests {
             SendMessageRequestHeaderRef::read_for_code(310, &bad),
             Err(HeaderError::Invalid { field: "g", .. })
         ));
+    }
+
+    #[test]
+    fn borrowed_header_writes_what_it_reads() {
+        let full = SendMessageRequestHeaderRef {
+            producer_group: "PG",
+            topic: "T",
+            default_topic: "TBW102",
+            default_topic_queue_nums: 4,
+            queue_id: -1,
+            sys_flag: 3,
+            born_timestamp: i64::MAX,
+            flag: i32::MIN,
+            properties: Some(""),
+            reconsume_times: Some(2),
+            unit_mode: Some(false),
+            max_reconsume_times: Some(16),
+            batch: Some(true),
+            bname: Some("broker-a"),
+        };
+        let bare = SendMessageRequestHeaderRef {
+            properties: None,
+            reconsume_times: None,
+            unit_mode: None,
+            max_reconsume_times: None,
+            batch: None,
+            bname: None,
+            ..full
+        };
+        for code in [request::SEND_MESSAGE_V2, request::SEND_MESSAGE] {
+            for h in [full, bare] {
+                let e = h.to_ext_fields(code);
+                assert_eq!(SendMessageRequestHeaderRef::read_for_code(code, &e), Ok(h));
+                // The owned header writes the same pairs.
+                let mut owned = ExtFields::new();
+                h.to_owned().write_for_code(code, &mut owned);
+                let sorted = |e: &ExtFields| {
+                    let mut v: Vec<_> = e.iter().collect();
+                    v.sort();
+                    v.iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(sorted(&e), sorted(&owned));
+            }
+        }
+        let v2 = full.to_ext_fields(request::SEND_BATCH_MESSAGE);
+        let keys: String = v2.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, "abcdefghijklmn");
+        assert_eq!(v2.get("m"), Some("true"));
+        assert_eq!(bare.to_ext_fields(request::SEND_MESSAGE_V2).len(), 8);
     }
 
     #[test]
