@@ -53,6 +53,19 @@ pub(crate) enum Literal {
     Null,
 }
 
+/// What [`Scanner::string_start`] found.
+enum StringStart {
+    /// No escape: the string's text (a range of the scanned text); the
+    /// cursor is past the closing quote.
+    Plain(Range<usize>),
+    /// The first escape is at byte `at`; the cursor stays just after the
+    /// opening quote, for [`Scanner::rest_of_string_into`].
+    Escaped {
+        /// Offset of the first backslash.
+        at: usize,
+    },
+}
+
 /// A cursor over JSON text.
 pub(crate) struct Scanner<'a> {
     text: &'a str,
@@ -136,22 +149,13 @@ impl<'a> Scanner<'a> {
 
     /// Parses a string (after whitespace), borrowed when it has no escape.
     pub(crate) fn string(&mut self) -> Result<Cow<'a, str>, serde_json::Error> {
-        self.expect(b'"')?;
-        let start = self.pos;
-        let b = self.bytes();
-        let i = quote_or_backslash(b, start);
-        match b.get(i) {
-            Some(b'"') => {
-                self.pos = i + 1;
-                Ok(Cow::Borrowed(&self.text[start..i]))
-            }
-            Some(_) => {
-                let mut out = String::with_capacity(i - start + 16);
-                self.pos = start;
+        match self.string_start()? {
+            StringStart::Plain(text) => Ok(Cow::Borrowed(&self.text[text])),
+            StringStart::Escaped { at } => {
+                let mut out = String::with_capacity(at - self.pos + 16);
                 self.rest_of_string_into(&mut out)?;
                 Ok(Cow::Owned(out))
             }
-            None => Err(self.err("unterminated string")),
         }
     }
 
@@ -162,6 +166,22 @@ impl<'a> Scanner<'a> {
         &mut self,
         out: &mut String,
     ) -> Result<Range<usize>, serde_json::Error> {
+        match self.string_start()? {
+            StringStart::Plain(text) => Ok(text),
+            StringStart::Escaped { .. } => {
+                let from = out.len();
+                self.rest_of_string_into(out)?;
+                Ok(from..out.len())
+            }
+        }
+    }
+
+    /// The fast path of [`Self::string`] and [`Self::string_span`]: consumes
+    /// the opening quote (after whitespace) and finds the closing one when
+    /// no escape comes first, without copying or allocating. Always inlined:
+    /// it is the whole of the common case.
+    #[inline(always)]
+    fn string_start(&mut self) -> Result<StringStart, serde_json::Error> {
         self.expect(b'"')?;
         let start = self.pos;
         let b = self.bytes();
@@ -169,13 +189,9 @@ impl<'a> Scanner<'a> {
         match b.get(i) {
             Some(b'"') => {
                 self.pos = i + 1;
-                Ok(start..i)
+                Ok(StringStart::Plain(start..i))
             }
-            Some(_) => {
-                let from = out.len();
-                self.rest_of_string_into(out)?;
-                Ok(from..out.len())
-            }
+            Some(_) => Ok(StringStart::Escaped { at: i }),
             None => Err(self.err("unterminated string")),
         }
     }
