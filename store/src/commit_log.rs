@@ -6,6 +6,13 @@
 //! (patched at fixed positions) and copies the bytes into the mapped file,
 //! writing the 8-byte end-of-file blank and rolling to a new file when a
 //! record does not fit.
+//!
+//! Two ways of writing ([`WriteMode`]): ASYNC_FLUSH copies into the mapping
+//! (cheapest per record) and the allocator faults the pages ahead of the
+//! writer in; SYNC_FLUSH writes with `pwrite` and the allocator writes
+//! zeros ahead of the writer (and syncs them), so a group commit's flush
+//! writes only the blocks of its records: no large dirty folios, no
+//! unwritten extents to convert, no writable mapping to clean.
 
 use crate::mapped_file::MappedFile;
 use crate::mapped_queue::MappedFileQueue;
@@ -70,6 +77,16 @@ pub(crate) struct Appended {
     pub(crate) store_timestamp: i64,
 }
 
+/// How records reach the CommitLog files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WriteMode {
+    /// Stores into the memory mapping (ASYNC_FLUSH).
+    Mapped,
+    /// `pwrite` through the file descriptor, zeros written ahead
+    /// (SYNC_FLUSH).
+    Positioned,
+}
+
 /// State guarded by the append lock.
 #[derive(Debug, Default)]
 pub(crate) struct AppendState {
@@ -85,8 +102,17 @@ pub(crate) struct CommitLog {
     state: Mutex<AppendState>,
     /// The next file, created ahead of time by the allocator thread.
     standby: Mutex<Option<Arc<MappedFile>>>,
-    /// Global offset up to which pages are faulted in ahead of the writer.
+    /// Global offset up to which pages are faulted in (or, positioned,
+    /// zeroed) ahead of the writer.
     prefaulted_to: std::sync::atomic::AtomicU64,
+    mode: WriteMode,
+    /// Positioned writes: global offset below which the allocator never
+    /// writes zeros again. Invariant: every record write ends at or below
+    /// it (a writer that would pass it raises it first), and the allocator
+    /// zeroes only above it, both under this lock.
+    zero_limit: Mutex<u64>,
+    /// Lock-free copy of `zero_limit` for the writer's check.
+    zero_limit_hint: std::sync::atomic::AtomicU64,
     last_store_timestamp: AtomicI64,
     lock_begin_ms: AtomicI64,
 }
@@ -102,13 +128,20 @@ pub(crate) enum Scan<'a> {
 }
 
 impl CommitLog {
-    /// Loads the CommitLog files of `dir`.
-    pub(crate) fn load(dir: &Path, file_size: u64) -> Result<CommitLog, StoreError> {
+    /// Loads the CommitLog files of `dir`, to be written in `mode`.
+    pub(crate) fn load(
+        dir: &Path,
+        file_size: u64,
+        mode: WriteMode,
+    ) -> Result<CommitLog, StoreError> {
         Ok(CommitLog {
             files: MappedFileQueue::load(dir, file_size)?,
             state: Mutex::new(AppendState::default()),
             standby: Mutex::new(None),
             prefaulted_to: std::sync::atomic::AtomicU64::new(0),
+            mode,
+            zero_limit: Mutex::new(0),
+            zero_limit_hint: std::sync::atomic::AtomicU64::new(0),
             last_store_timestamp: AtomicI64::new(0),
             lock_begin_ms: AtomicI64::new(0),
         })
@@ -210,7 +243,9 @@ impl CommitLog {
                 let mut blank = [0u8; END_FILE_MIN_BLANK_LENGTH];
                 blank[..4].copy_from_slice(&(tail as i32).to_be_bytes());
                 blank[4..].copy_from_slice(&BLANK_MAGIC.to_be_bytes());
-                file.append_committed(wrote, &blank, 0..4);
+                if !self.write_at(&file, wrote, &blank) {
+                    return Err(PutStatus::UnknownError);
+                }
                 file.set_written_to_end();
                 file = self.writable_file(st, len)?;
                 wrote = file.wrote_position();
@@ -222,7 +257,7 @@ impl CommitLog {
             let qoff = if advances { next_qoff } else { 0 };
             // TOTALSIZE goes last: a copy cut short by a crash stays invalid.
             if patch_stored_record(rec, qoff, phy as i64, now).is_err()
-                || !file.append_committed(wrote, rec, 0..4)
+                || !self.write_at(&file, wrote, rec)
             {
                 return Err(PutStatus::UnknownError);
             }
@@ -251,6 +286,62 @@ impl CommitLog {
             end_offset,
             store_timestamp: now,
         })
+    }
+
+    /// Writes a record or blank at the write position `pos` of `file`, its
+    /// TOTALSIZE (first 4 bytes) last; false if it failed.
+    fn write_at(&self, file: &MappedFile, pos: usize, data: &[u8]) -> bool {
+        match self.mode {
+            WriteMode::Mapped => file.append_committed(pos, data, 0..4),
+            WriteMode::Positioned => {
+                self.claim_for_write(file.start() + (pos + data.len()) as u64);
+                match file.write_committed(pos, data, 0..4) {
+                    Ok(written) => written,
+                    Err(e) => {
+                        tracing::error!(error = %e, path = %file.path().display(), "CommitLog write failed");
+                        false
+                    }
+                }
+            }
+        }
+    }
+
+    /// Positioned writes: makes sure the allocator will not write zeros
+    /// below `end` (waits if it is zeroing that range right now).
+    fn claim_for_write(&self, end: u64) {
+        if end <= self.zero_limit_hint.load(Ordering::Acquire) {
+            return;
+        }
+        let mut limit = self.zero_limit.lock();
+        if *limit < end {
+            *limit = end;
+            self.zero_limit_hint.store(end, Ordering::Release);
+        }
+    }
+
+    /// Positioned writes: writes zeros over `[pos, end)` of `f` (file
+    /// positions), or the part of it above the zero limit and the written
+    /// data, then syncs them. Returns the global offset zeroed to.
+    fn zero_ahead(&self, f: &MappedFile, pos: usize, end: usize) -> std::io::Result<u64> {
+        let end_global = f.start() + end as u64;
+        {
+            let mut limit = self.zero_limit.lock();
+            // Everything written so far ends below max(limit, max_offset):
+            // data recovered at start-up below max_offset, later writes
+            // below the limit they raised.
+            let from = (*limit)
+                .max(self.files.max_offset())
+                .max(f.start() + pos as u64);
+            if from >= end_global {
+                return Ok(end_global);
+            }
+            f.write_zeros((from - f.start()) as usize, (end_global - from) as usize)?;
+            *limit = end_global;
+            self.zero_limit_hint.store(end_global, Ordering::Release);
+        }
+        // Outside the lock: the writer may already write into the range.
+        f.sync_data()?;
+        Ok(end_global)
     }
 
     /// The file to write the next record into, creating the first or next
@@ -306,7 +397,8 @@ impl CommitLog {
     }
 
     /// Allocator work: create the next file ahead of time and fault in the
-    /// pages ahead of the write position (outside the append lock).
+    /// pages ahead of the write position, or under positioned writes write
+    /// and sync zeros there (outside the append lock).
     pub(crate) fn allocate_ahead(&self) {
         let Some(last) = self.files.last() else {
             return;
@@ -344,8 +436,12 @@ impl CommitLog {
             let pos = (p - f.start()) as usize;
             let end = (target - f.start()).min(f.size() as u64) as usize;
             let chunk_end = (pos + PREFAULT_CHUNK).min(end);
-            if let Err(e) = f.prefault(pos, chunk_end - pos) {
-                tracing::debug!(error = %e, "prefault not supported");
+            let done = match self.mode {
+                WriteMode::Mapped => f.prefault(pos, chunk_end - pos),
+                WriteMode::Positioned => self.zero_ahead(&f, pos, chunk_end).map(|_| ()),
+            };
+            if let Err(e) = done {
+                tracing::debug!(error = %e, mode = ?self.mode, "cannot prepare pages ahead of the writer");
                 self.prefaulted_to.store(u64::MAX / 2, Ordering::Release);
                 return;
             }

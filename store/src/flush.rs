@@ -5,9 +5,12 @@
 //!   at least `flushCommitLogLeastPages` pages are dirty, or everything once
 //!   `flushCommitLogThoroughInterval` passed.
 //! - CommitLog, SYNC_FLUSH (group commit): waiters register the end offset
-//!   of their records. Each round gathers the waiters it expects (see
-//!   `gather_group`), flushes everything written so far (msync) and
-//!   acknowledges every waiter the flush covers. The dispatch thread, woken
+//!   of their records. Each round flushes everything written so far
+//!   (msync) and acknowledges every waiter the flush covers; waiters that
+//!   arrive during a flush form the next group, which is flushed at once
+//!   (no waiting to gather more: with records written by `pwrite` and zeros
+//!   written ahead, a flush costs about one disk write, so waiting would
+//!   only add latency). The dispatch thread, woken
 //!   as the flush starts, builds the group's queue and index entries while
 //!   the flush runs, so acknowledging costs only the completions: a waiter
 //!   is acknowledged once its records are on disk *and* dispatched (the
@@ -30,12 +33,6 @@ use crate::PutStatus;
 use futures::channel::oneshot;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-
-/// Longest a group commit waits for its expected waiters.
-const GATHER_MAX: Duration = Duration::from_millis(2);
-/// A group commit stops waiting once no waiter arrived for this long (or
-/// for the last flush's duration, if longer).
-const GATHER_QUIET: Duration = Duration::from_micros(500);
 
 /// A SYNC_FLUSH waiter.
 #[derive(Debug)]
@@ -72,13 +69,13 @@ fn flush_commit_log(inner: &Inner, least_pages: usize) -> bool {
 }
 
 /// Completes waiters covered by `flushed`; with `fail_rest`, every other
-/// waiter gets FlushDiskTimeout. Returns (waiters completed, still waiting).
+/// waiter gets FlushDiskTimeout.
 /// The completions are sent after the lock is released, so the appenders
 /// they wake do not queue behind it.
-pub(crate) fn complete_requests(inner: &Inner, flushed: u64, fail_rest: bool) -> (usize, usize) {
+pub(crate) fn complete_requests(inner: &Inner, flushed: u64, fail_rest: bool) {
     let now = Instant::now();
     let mut done = Vec::new();
-    let waiting = {
+    {
         let mut reqs = inner.flush_requests.lock();
         let mut i = 0;
         while i < reqs.len() {
@@ -94,13 +91,10 @@ pub(crate) fn complete_requests(inner: &Inner, flushed: u64, fail_rest: bool) ->
             };
             done.push((reqs.swap_remove(i).tx, status));
         }
-        reqs.len()
-    };
-    let completed = done.len();
+    }
     for (tx, status) in done {
         let _ = tx.send(status);
     }
-    (completed, waiting)
 }
 
 /// The CommitLog flush thread (async interval flush or group commit).
@@ -129,39 +123,7 @@ fn async_flush_loop(inner: &Inner) {
     }
 }
 
-/// Lets appenders that are still arriving join the next flush.
-///
-/// `expected` is how many waiters the next group should have: those the
-/// last flush acknowledged (their producers send again at once) plus those
-/// that arrived during it. Without this, a steady load of N in-flight sends
-/// splits into two alternating groups of N/2 (one waiting while the other
-/// flushes), and each fsync carries half of what it could. The appender
-/// that completes the group wakes the flusher (`group_target`); the wait
-/// also ends when no waiter arrived for [`GATHER_QUIET`] (or the last
-/// flush's duration, if longer), or after [`GATHER_MAX`]. With nothing
-/// expected (the first round) the flush starts at once.
-fn gather_group(inner: &Inner, last_flush: Duration, expected: usize) {
-    let start = Instant::now();
-    let quiet = GATHER_QUIET.max(last_flush);
-    let mut n = inner.flush_requests.lock().len();
-    while n < expected {
-        let now = Instant::now();
-        let deadline = (start + GATHER_MAX).min(now + quiet);
-        if now >= start + GATHER_MAX {
-            break;
-        }
-        inner.flusher_wake.wait(deadline - now);
-        let m = inner.flush_requests.lock().len();
-        if m == n && Instant::now() >= deadline {
-            break; // nobody arrived for a quiet period
-        }
-        n = m;
-    }
-}
-
 fn group_commit_loop(inner: &Inner) {
-    let mut last_flush = Duration::ZERO;
-    let mut expected = 0;
     while !inner.shutdown.load(Ordering::Acquire) {
         let pending = !inner.flush_requests.lock().is_empty();
         let dirty = inner.commit_log.files().flushed_where() < inner.commit_log.max_offset();
@@ -169,20 +131,13 @@ fn group_commit_loop(inner: &Inner) {
             inner.flusher_wake.wait(Duration::from_millis(10));
             continue;
         }
-        if pending {
-            gather_group(inner, last_flush, expected);
-        }
         // The dispatch thread makes the group visible while it is flushed.
         inner.dispatcher_wake.wake();
-        let began = Instant::now();
         let ok = flush_commit_log(inner, 0);
-        last_flush = began.elapsed();
         let flushed = inner.commit_log.files().flushed_where();
         // Visible before acknowledged (usually dispatched already).
         dispatch_until(inner, flushed);
-        let (acked, waiting) = complete_requests(inner, flushed, !ok);
-        expected = acked + waiting;
-        inner.group_target.store(expected, Ordering::Release);
+        complete_requests(inner, flushed, !ok);
         if !ok {
             inner.flusher_wake.wait(Duration::from_millis(10));
         }

@@ -3,7 +3,7 @@
 
 use crate::checkpoint::Checkpoint;
 use crate::clock::{Environment, SystemEnvironment};
-use crate::commit_log::{CommitLog, EncodedBatch};
+use crate::commit_log::{CommitLog, EncodedBatch, WriteMode};
 use crate::config::{BrokerRole, FlushDiskType, StoreConfig};
 use crate::flush::FlushRequest;
 use crate::index::IndexService;
@@ -42,9 +42,6 @@ pub(crate) struct Inner {
     pub(crate) dispatched_to: AtomicU64,
     pub(crate) last_dispatched_ts: AtomicI64,
     pub(crate) flush_requests: Mutex<Vec<FlushRequest>>,
-    /// SYNC_FLUSH: the number of waiters the group commit is gathering
-    /// (0 = none); reaching it wakes the flusher.
-    pub(crate) group_target: std::sync::atomic::AtomicUsize,
     pub(crate) flusher_wake: Wakeup,
     pub(crate) dispatcher_wake: Wakeup,
     pub(crate) logic_flusher_wake: Wakeup,
@@ -112,8 +109,15 @@ impl MessageStore {
         }
         let abort_path = root.join("abort");
         let abnormal = abort_path.exists();
-        let commit_log =
-            CommitLog::load(&config.commit_log_dir(), config.mapped_file_size_commit_log)?;
+        let write_mode = match config.flush_disk_type {
+            FlushDiskType::Async => WriteMode::Mapped,
+            FlushDiskType::Sync => WriteMode::Positioned,
+        };
+        let commit_log = CommitLog::load(
+            &config.commit_log_dir(),
+            config.mapped_file_size_commit_log,
+            write_mode,
+        )?;
         let queues = QueueTable::load(
             &config.consume_queue_dir(),
             config.mapped_file_size_consume_queue,
@@ -142,7 +146,6 @@ impl MessageStore {
             dispatched_to: AtomicU64::new(0),
             last_dispatched_ts: AtomicI64::new(0),
             flush_requests: Mutex::new(Vec::new()),
-            group_target: std::sync::atomic::AtomicUsize::new(0),
             flusher_wake: Wakeup::default(),
             dispatcher_wake: Wakeup::default(),
             logic_flusher_wake: Wakeup::default(),
@@ -289,9 +292,9 @@ impl MessageStore {
                     reqs.push(FlushRequest { end, deadline, tx });
                     reqs.len()
                 };
-                // Wake the flusher for the first waiter, and when a group
-                // it is gathering is complete (not for every waiter).
-                if waiting == 1 || waiting >= inner.group_target.load(Ordering::Acquire) {
+                // Wake the flusher for the first waiter only: a flusher
+                // that is flushing looks for the next group when it is done.
+                if waiting == 1 {
                     inner.flusher_wake.wake();
                 }
                 PutFuture::waiting(result, rx)

@@ -30,7 +30,7 @@ pub(crate) fn offset_to_file_name(offset: u64) -> String {
 /// One mapped file of a queue of files.
 pub(crate) struct MappedFile {
     path: PathBuf,
-    _file: File,
+    file: File,
     map: MmapRaw,
     start: u64,
     size: usize,
@@ -98,7 +98,7 @@ impl MappedFile {
         }
         Ok(MappedFile {
             path,
-            _file: file,
+            file,
             map,
             start,
             size,
@@ -197,6 +197,66 @@ impl MappedFile {
         true
     }
 
+    /// Like [`MappedFile::append_committed`], but through the file
+    /// descriptor (`pwrite`) instead of stores into the mapping, so the pages
+    /// are dirtied in the page cache only: a later flush then writes just
+    /// the blocks written, and finds no writable mapping to clean (see the
+    /// CommitLog's write modes). The `commit` bytes still go last when the
+    /// data spans a page boundary (a write cut short by a kill stops at a
+    /// page boundary; within one page it is all or nothing).
+    /// `Ok(false)` if it does not fit or `pos` is not the write position.
+    pub(crate) fn write_committed(
+        &self,
+        pos: usize,
+        data: &[u8],
+        commit: std::ops::Range<usize>,
+    ) -> io::Result<bool> {
+        use std::os::unix::fs::FileExt;
+        if pos != self.wrote.load(Ordering::Acquire)
+            || pos + data.len() > self.size
+            || commit.start > commit.end
+            || commit.end > data.len()
+        {
+            return Ok(false);
+        }
+        let at = |from: usize| (pos + from) as u64;
+        let one_page =
+            data.is_empty() || pos / OS_PAGE_SIZE == (pos + data.len() - 1) / OS_PAGE_SIZE;
+        if one_page {
+            self.file.write_all_at(data, at(0))?;
+        } else {
+            self.file.write_all_at(&data[..commit.start], at(0))?;
+            self.file
+                .write_all_at(&data[commit.end..], at(commit.end))?;
+            self.file
+                .write_all_at(&data[commit.clone()], at(commit.start))?;
+        }
+        self.wrote.store(pos + data.len(), Ordering::Release);
+        Ok(true)
+    }
+
+    /// Writes zeros over `[pos, pos+len)` through the file descriptor, so
+    /// the range's blocks become written (no longer unwritten, preallocated
+    /// extents) once flushed. Only for ranges no writer uses (see the
+    /// CommitLog's zero-ahead).
+    pub(crate) fn write_zeros(&self, pos: usize, len: usize) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
+        let end = pos.saturating_add(len).min(self.size);
+        let mut p = pos;
+        while p < end {
+            let n = (end - p).min(ZEROS.len());
+            self.file.write_all_at(&ZEROS[..n], p as u64)?;
+            p += n;
+        }
+        Ok(())
+    }
+
+    /// fdatasync of the whole file.
+    pub(crate) fn sync_data(&self) -> io::Result<()> {
+        self.file.sync_data()
+    }
+
     /// Overwrites bytes below the write position (header fields of an index
     /// file, ConsumeQueue blank fill). Only the single writer may call it.
     pub(crate) fn overwrite(&self, pos: usize, data: &[u8]) -> bool {
@@ -259,7 +319,7 @@ impl MappedFile {
         // ahead count as data for the next query.
         let mut ranges = Vec::new();
         let mut p = pos.min(self.size);
-        while let Some((from, to)) = sys::next_data(&self._file, p as u64, self.size as u64) {
+        while let Some((from, to)) = sys::next_data(&self.file, p as u64, self.size as u64) {
             let to = (to as usize).min(self.size);
             ranges.push((p.max(from as usize), to));
             // Always progress, even if the file system reports an empty range.
