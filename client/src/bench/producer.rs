@@ -249,9 +249,20 @@ struct Shared {
     plan: Plan,
     next_seq: AtomicU64,
     first_error: parking_lot::Mutex<Option<String>>,
+    /// A monotonic instant and the wall clock (us since the epoch) read
+    /// with it: async lanes stamp payloads from the instant they already
+    /// read instead of reading the wall clock once more per message.
+    epoch: (Instant, i64),
 }
 
 impl Shared {
+    /// Wall-clock microseconds at `at`, derived from the run's epoch (drift
+    /// against the system clock over a run is microseconds).
+    fn wall_us_at(&self, at: Instant) -> i64 {
+        let (i0, us0) = self.epoch;
+        us0.saturating_add(at.saturating_duration_since(i0).as_micros() as i64)
+    }
+
     fn messages(&self, first_seq: u64) -> Vec<Message> {
         (0..self.args.batch as u64)
             .map(|i| self.message(first_seq + i))
@@ -259,10 +270,15 @@ impl Shared {
     }
 
     fn message(&self, seq: u64) -> Message {
+        self.message_sent_at(seq, now_us())
+    }
+
+    /// Message `seq` with its payload stamped `sent_at_us`.
+    fn message_sent_at(&self, seq: u64, sent_at_us: i64) -> Message {
         let body = self.encoder.encode(&BenchPayload {
             run_id: self.run_id,
             seq,
-            sent_at_us: now_us(),
+            sent_at_us,
         });
         let mut m = Message::new(self.args.topic.clone(), body);
         if let Some(t) = &self.args.tags {
@@ -321,6 +337,7 @@ pub async fn run(args: ProducerArgs) -> Result<ProducerSummary, ClientError> {
     };
     let counters = Arc::new(Counters::default());
     let shared = Arc::new(Shared {
+        epoch: (Instant::now(), now_us()),
         encoder: PayloadEncoder::new(args.size),
         run_id: rand::random(),
         counters: counters.clone(),
@@ -415,7 +432,8 @@ async fn drive_async(s: Arc<Shared>) -> Latencies {
             }
             let started = now;
             let r = if batch == 1 {
-                s.producer.send_async_future(s.message(seq)).await
+                let msg = s.message_sent_at(seq, s.wall_us_at(started));
+                s.producer.send_async_future(msg).await
             } else {
                 // Boxed: only batches pay for the batch path's future.
                 Box::pin(s.producer.send_batch_async_future(s.messages(seq))).await
