@@ -18,6 +18,7 @@ use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::mpsc;
 
 use super::Connection;
+use crate::code::response;
 use crate::codec::{CodecError, RemotingCodec};
 use crate::command::RemotingCommand;
 
@@ -197,12 +198,22 @@ impl WriteSide {
         while self.batch.len() < WRITE_BATCH_BYTES {
             match self.rx.try_recv() {
                 Ok(f) => {
-                    let (code, opaque) = (f.code, f.opaque);
+                    let (code, opaque, serialize_type) = (f.code, f.opaque, f.serialize_type);
                     if let Err(e) = self.batch.push(f) {
                         // Sending it would put a corrupt frame on the wire;
                         // requests are checked before they are queued, so
-                        // this is a response the peer will not get.
-                        tracing::error!(code, opaque, error = %e, "frame cannot be encoded; dropped");
+                        // this is a response: the peer gets a SYSTEM_ERROR
+                        // saying why instead of waiting for its timeout.
+                        tracing::error!(code, opaque, error = %e, "response cannot be encoded; sending SYSTEM_ERROR");
+                        let mut err = RemotingCommand::error(
+                            response::SYSTEM_ERROR,
+                            format!("the response (code {code}) cannot be encoded: {e}"),
+                        );
+                        err.opaque = opaque;
+                        err.serialize_type = serialize_type;
+                        if let Err(e) = self.batch.push(err) {
+                            tracing::error!(opaque, error = %e, "error response cannot be encoded; dropped");
+                        }
                     }
                 }
                 Err(_) => break,
@@ -320,6 +331,48 @@ mod tests {
             let parts = vec![req.body.clone(); self.copies];
             Box::pin(async move { Some(RemotingCommand::success().with_body_parts(parts)) })
         }
+    }
+
+    /// Answers with a response code that does not fit the binary header's
+    /// 16-bit code field.
+    struct Unencodable;
+
+    impl super::super::Processor for Unencodable {
+        fn process<'a>(
+            &'a self,
+            _conn: &'a Arc<Connection>,
+            _req: RemotingCommand,
+        ) -> super::super::BoxFuture<'a, Option<RemotingCommand>> {
+            Box::pin(async move { Some(RemotingCommand::response(40_000, None)) })
+        }
+    }
+
+    /// A response the codec cannot encode is answered with SYSTEM_ERROR
+    /// saying why, at once, not left to the caller's timeout.
+    #[tokio::test]
+    async fn an_unencodable_response_becomes_a_system_error() {
+        let (conn, stop, server) = serve(Unencodable).await;
+        let mut req = RemotingCommand::new_request(1);
+        req.serialize_type = crate::command::SerializeType::RocketMq;
+        let resp = conn
+            .invoke(req, std::time::Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(resp.code, response::SYSTEM_ERROR);
+        let remark = resp.remark.unwrap_or_default();
+        assert!(remark.contains("40000"), "{remark}");
+        // The connection stays usable; JSON headers carry the code whole.
+        let resp = conn
+            .invoke(
+                RemotingCommand::new_request(1),
+                std::time::Duration::from_secs(10),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.code, 40_000);
+        conn.close();
+        let _ = stop.send(());
+        server.await.unwrap().unwrap();
     }
 
     /// Serves `processor` on an ephemeral port and connects to it; send on
