@@ -80,18 +80,25 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 start_ours() {
   local dir=$WORK/ours
   rm -rf "$dir" && mkdir -p "$dir"
+  # Loopback only; every file the two servers write stays under $dir.
+  cat >"$dir/namesrv.conf" <<EOF
+listenPort = $NS_PORT
+bindAddress = 127.0.0.1
+kvConfigPath = $dir/namesrv/kvConfig.json
+configStorePath = $dir/namesrv/namesrv.properties
+EOF
   cat >"$dir/broker.conf" <<EOF
-brokerClusterName = DefaultCluster
 brokerName = bench-broker-a
-brokerId = 0
 brokerIP1 = 127.0.0.1
+bindAddress = 127.0.0.1
 listenPort = $BROKER_PORT
 namesrvAddr = 127.0.0.1:$NS_PORT
+rocketmqHome = $dir
+brokerConfigPath = $dir/broker-runtime.properties
 storePathRootDir = $dir/store
 flushDiskType = $MODE
-autoCreateTopicEnable = true
 EOF
-  "$B/mqnamesrv" -n "$NS_PORT" >"$dir/namesrv.log" 2>&1 &
+  "$B/mqnamesrv" -c "$dir/namesrv.conf" >"$dir/namesrv.log" 2>&1 &
   ns_pid=$!
   wait_port "$NS_PORT" "$ns_pid"
   "$B/mqbroker" -c "$dir/broker.conf" >"$dir/broker.log" 2>&1 &

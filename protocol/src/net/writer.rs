@@ -293,17 +293,23 @@ mod tests {
         assert_eq!(b.len(), expected.len());
     }
 
-    /// Serves a body of many large segments plus small ones.
-    struct Segmented;
+    /// Answers every request with the response its function builds.
+    struct Reply(fn() -> RemotingCommand);
 
-    impl super::super::Processor for Segmented {
+    impl super::super::Processor for Reply {
         fn process<'a>(
             &'a self,
             _conn: &'a Arc<Connection>,
             _req: RemotingCommand,
         ) -> super::super::BoxFuture<'a, Option<RemotingCommand>> {
-            Box::pin(async move { Some(RemotingCommand::success().with_body_parts(parts())) })
+            let resp = (self.0)();
+            Box::pin(async move { Some(resp) })
         }
+    }
+
+    /// A body of many large segments plus small ones.
+    fn segmented() -> RemotingCommand {
+        RemotingCommand::success().with_body_parts(parts())
     }
 
     fn parts() -> Vec<Bytes> {
@@ -333,25 +339,12 @@ mod tests {
         }
     }
 
-    /// Answers with a response code that does not fit the binary header's
-    /// 16-bit code field.
-    struct Unencodable;
-
-    impl super::super::Processor for Unencodable {
-        fn process<'a>(
-            &'a self,
-            _conn: &'a Arc<Connection>,
-            _req: RemotingCommand,
-        ) -> super::super::BoxFuture<'a, Option<RemotingCommand>> {
-            Box::pin(async move { Some(RemotingCommand::response(40_000, None)) })
-        }
-    }
-
-    /// A response the codec cannot encode is answered with SYSTEM_ERROR
+    /// A response the codec cannot encode (here a code that does not fit
+    /// the binary header's 16-bit field) is answered with SYSTEM_ERROR
     /// saying why, at once, not left to the caller's timeout.
     #[tokio::test]
     async fn an_unencodable_response_becomes_a_system_error() {
-        let (conn, stop, server) = serve(Unencodable).await;
+        let (conn, stop, server) = serve(Reply(|| RemotingCommand::response(40_000, None))).await;
         let mut req = RemotingCommand::new_request(1);
         req.serialize_type = crate::command::SerializeType::RocketMq;
         let resp = conn
@@ -427,7 +420,7 @@ mod tests {
 
     #[tokio::test]
     async fn segmented_responses_arrive_whole_over_tcp() {
-        let (conn, stop, server) = serve(Segmented).await;
+        let (conn, stop, server) = serve(Reply(segmented)).await;
         let expected: Vec<u8> = parts().iter().flat_map(|p| p.iter().copied()).collect();
         let calls = (0..8).map(|_| {
             conn.invoke(
