@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{msg, small_config};
+use common::{body, msg, small_config};
 use futures::future::join_all;
 use protocol::message::decode_message;
 use protocol::message::properties::{encode_properties, WAIT};
@@ -183,7 +183,7 @@ fn check_queues(store: &MessageStore, topic: &str, expected: &[Vec<(u64, usize)>
                 let m = decode_message(raw).unwrap();
                 let (seed, len) = want[offset as usize];
                 assert_eq!(m.queue_offset, offset, "queue {q}");
-                let body: Vec<u8> = (0..len).map(|i| (seed as usize * 31 + i) as u8).collect();
+                let body = body(seed, len);
                 assert_eq!(&m.body[..], &body[..], "{q}/{offset}: body");
                 offset += 1;
             }

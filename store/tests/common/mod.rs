@@ -23,9 +23,14 @@ pub fn small_config(root: &Path, flush: FlushDiskType) -> StoreConfig {
     }
 }
 
+/// The body of `len` bytes that [`msg`] derives from `seed`.
+pub fn body(seed: u64, len: usize) -> Vec<u8> {
+    (0..len).map(|i| (seed as usize * 31 + i) as u8).collect()
+}
+
 /// A message with a body of `len` bytes derived from `seed`, tag and keys.
 pub fn msg(topic: &str, queue_id: i32, seed: u64, len: usize, tag: Option<&str>) -> MessageToStore {
-    let body: Vec<u8> = (0..len).map(|i| (seed as usize * 31 + i) as u8).collect();
+    let body = body(seed, len);
     let uniq = format!("UNIQ{seed:028}");
     let keys = format!("key-{seed} all");
     let mut props: Vec<(&str, &str)> = vec![(UNIQ_KEY, &uniq), (KEYS, &keys)];
