@@ -9,12 +9,14 @@
 //!
 //! Two ways of writing ([`WriteMode`]): ASYNC_FLUSH copies into the mapping
 //! (cheapest per record) and the allocator faults the pages ahead of the
-//! writer in; SYNC_FLUSH writes with `pwrite` and the allocator writes
-//! zeros ahead of the writer (and syncs them), so a group commit's flush
-//! writes only the blocks of its records: no large dirty folios, no
-//! unwritten extents to convert, no writable mapping to clean.
+//! writer in; SYNC_FLUSH stages records in memory and the group commit
+//! writes each group with one `pwrite` ([`CommitLog::write_staged`]), while
+//! the allocator writes zeros ahead of the writer (and syncs them), so a
+//! group commit's flush writes only the blocks of its records: no large
+//! dirty folios, no unwritten extents to convert, no writable mapping to
+//! clean, and no system call per record on the appending threads.
 
-use crate::mapped_file::MappedFile;
+use crate::mapped_file::{MappedFile, OS_PAGE_SIZE};
 use crate::mapped_queue::MappedFileQueue;
 use crate::{PutStatus, StoreError};
 use bytes::Bytes;
@@ -82,9 +84,33 @@ pub(crate) struct Appended {
 pub(crate) enum WriteMode {
     /// Stores into the memory mapping (ASYNC_FLUSH).
     Mapped,
-    /// `pwrite` through the file descriptor, zeros written ahead
-    /// (SYNC_FLUSH).
+    /// Records staged in memory, then written with one `pwrite` per group
+    /// commit; zeros written ahead (SYNC_FLUSH).
     Positioned,
+}
+
+/// Positioned writes: records appended but not yet written to their file.
+///
+/// Appenders copy records here under the append lock (no system call); the
+/// group commit takes the run and writes it with one `pwrite` just before
+/// it syncs, and only then publishes the file's new write position, so
+/// readers and dispatch never see a staged record. Invariant: the run
+/// continues its file's data without a gap: `pos` is the file's write
+/// position once every run taken earlier is written.
+#[derive(Debug, Default)]
+struct Staging {
+    /// File of the run; None when nothing was staged since the last roll
+    /// (the next record goes to its file's write position).
+    file: Option<Arc<MappedFile>>,
+    /// File position of `run[0]`.
+    pos: usize,
+    /// Whole records (and the end-of-file blank).
+    run: Vec<u8>,
+    /// Offsets in `run` of the records that cross a page boundary, whose
+    /// TOTALSIZE is written last (see [`MappedFile::write_run`]).
+    commits: Vec<usize>,
+    /// The buffers of the run being written, kept for reuse.
+    spare: (Vec<u8>, Vec<usize>),
 }
 
 /// State guarded by the append lock.
@@ -115,6 +141,12 @@ pub(crate) struct CommitLog {
     zero_limit_hint: std::sync::atomic::AtomicU64,
     last_store_timestamp: AtomicI64,
     lock_begin_ms: AtomicI64,
+    /// Positioned writes: the staged run.
+    staging: Mutex<Staging>,
+    /// Positioned writes: held while a run is written and published, so
+    /// runs reach the file one at a time and in order. Taken before
+    /// `staging`, never the other way round.
+    run_writer: Mutex<()>,
 }
 
 /// Result of reading one record position during recovery or dispatch.
@@ -144,6 +176,8 @@ impl CommitLog {
             zero_limit_hint: std::sync::atomic::AtomicU64::new(0),
             last_store_timestamp: AtomicI64::new(0),
             lock_begin_ms: AtomicI64::new(0),
+            staging: Mutex::new(Staging::default()),
+            run_writer: Mutex::new(()),
         })
     }
 
@@ -236,7 +270,7 @@ impl CommitLog {
         let mut end_offset = 0;
         for (i, &len) in batch.lens.iter().enumerate() {
             let mut file = self.writable_file(st, len)?;
-            let mut wrote = file.wrote_position();
+            let mut wrote = self.next_write_pos(&file);
             if wrote + len + END_FILE_MIN_BLANK_LENGTH > file.size() {
                 // Blank marker over the tail, then roll to the next file.
                 let tail = file.size() - wrote;
@@ -246,9 +280,17 @@ impl CommitLog {
                 if !self.write_at(&file, wrote, &blank) {
                     return Err(PutStatus::UnknownError);
                 }
+                if self.mode == WriteMode::Positioned {
+                    // The file is complete: write its last run now.
+                    if let Err(e) = self.write_staged() {
+                        tracing::error!(error = %e, path = %file.path().display(), "CommitLog write failed");
+                        return Err(PutStatus::UnknownError);
+                    }
+                    self.staging.lock().file = None;
+                }
                 file.set_written_to_end();
                 file = self.writable_file(st, len)?;
-                wrote = file.wrote_position();
+                wrote = self.next_write_pos(&file);
             }
             let phy = file.start() + wrote as u64;
             let rec = &mut batch.buf[pos_in_buf..pos_in_buf + len];
@@ -288,21 +330,104 @@ impl CommitLog {
         })
     }
 
-    /// Writes a record or blank at the write position `pos` of `file`, its
-    /// TOTALSIZE (first 4 bytes) last; false if it failed.
-    fn write_at(&self, file: &MappedFile, pos: usize, data: &[u8]) -> bool {
+    /// Writes (mapped) or stages (positioned) a record or blank at the
+    /// write position `pos` of `file`, its TOTALSIZE (first 4 bytes) last;
+    /// false if it failed.
+    fn write_at(&self, file: &Arc<MappedFile>, pos: usize, data: &[u8]) -> bool {
         match self.mode {
             WriteMode::Mapped => file.append_committed(pos, data, 0..4),
             WriteMode::Positioned => {
                 self.claim_for_write(file.start() + (pos + data.len()) as u64);
-                match file.write_committed(pos, data, 0..4) {
-                    Ok(written) => written,
-                    Err(e) => {
-                        tracing::error!(error = %e, path = %file.path().display(), "CommitLog write failed");
-                        false
-                    }
+                self.stage(file, pos, data)
+            }
+        }
+    }
+
+    /// Where the next record of `file` goes: after the staged run, else at
+    /// the file's write position.
+    fn next_write_pos(&self, file: &MappedFile) -> usize {
+        if self.mode == WriteMode::Positioned {
+            let s = self.staging.lock();
+            if let Some(f) = &s.file {
+                if f.start() == file.start() {
+                    return s.pos + s.run.len();
                 }
             }
+        }
+        file.wrote_position()
+    }
+
+    /// Appends `data` (a record or blank for file position `pos`) to the
+    /// staged run; false if `pos` does not continue the run.
+    fn stage(&self, file: &Arc<MappedFile>, pos: usize, data: &[u8]) -> bool {
+        if data.len() < 4 {
+            return false;
+        }
+        let mut guard = self.staging.lock();
+        let s = &mut *guard;
+        match &s.file {
+            Some(f) if f.start() == file.start() => {
+                if s.pos + s.run.len() != pos {
+                    return false;
+                }
+            }
+            _ => {
+                if !s.run.is_empty() {
+                    return false;
+                }
+                s.file = Some(Arc::clone(file));
+                s.pos = pos;
+            }
+        }
+        if pos / OS_PAGE_SIZE != (pos + data.len() - 1) / OS_PAGE_SIZE {
+            s.commits.push(s.run.len());
+        }
+        s.run.extend_from_slice(data);
+        true
+    }
+
+    /// Whether records are staged and not yet written (positioned writes).
+    pub(crate) fn has_staged(&self) -> bool {
+        self.mode == WriteMode::Positioned && !self.staging.lock().run.is_empty()
+    }
+
+    /// Positioned writes: writes the staged run to its file with one
+    /// `pwrite` (two when records cross a page boundary, see
+    /// [`MappedFile::write_run`]) and publishes the file's new write
+    /// position. Appenders
+    /// stage the next run meanwhile. A no-op for mapped writes or when
+    /// nothing is staged. After an error the CommitLog cannot be written
+    /// any more (the run is lost and the next one would leave a gap).
+    pub(crate) fn write_staged(&self) -> std::io::Result<()> {
+        if self.mode != WriteMode::Positioned {
+            return Ok(());
+        }
+        let _writer = self.run_writer.lock();
+        let (file, pos, mut run, mut commits) = {
+            let mut guard = self.staging.lock();
+            let s = &mut *guard;
+            let Some(file) = s.file.clone().filter(|_| !s.run.is_empty()) else {
+                return Ok(());
+            };
+            let (spare_run, spare_commits) = std::mem::take(&mut s.spare);
+            let run = std::mem::replace(&mut s.run, spare_run);
+            let commits = std::mem::replace(&mut s.commits, spare_commits);
+            let pos = s.pos;
+            s.pos += run.len();
+            (file, pos, run, commits)
+        };
+        let res = file.write_run(pos, &mut run, &commits);
+        run.clear();
+        commits.clear();
+        self.staging.lock().spare = (run, commits);
+        match res {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(std::io::Error::other(format!(
+                "staged run at {} does not continue {}",
+                pos,
+                file.path().display()
+            ))),
+            Err(e) => Err(e),
         }
     }
 

@@ -5,12 +5,15 @@
 //!   at least `flushCommitLogLeastPages` pages are dirty, or everything once
 //!   `flushCommitLogThoroughInterval` passed.
 //! - CommitLog, SYNC_FLUSH (group commit): waiters register the end offset
-//!   of their records. Each round flushes everything written so far
-//!   (msync) and acknowledges every waiter the flush covers; waiters that
-//!   arrive during a flush form the next group, which is flushed at once
-//!   (no waiting to gather more: with records written by `pwrite` and zeros
-//!   written ahead, a flush costs about one disk write, so waiting would
-//!   only add latency). The dispatch thread, woken
+//!   of their records. Each round writes the records staged so far with one
+//!   `pwrite` (appenders only copy them into the staging run), flushes
+//!   everything written (msync) and acknowledges every waiter the flush
+//!   covers; waiters that arrive during a round form the next group, which
+//!   is flushed at once (no waiting to gather more: with zeros written
+//!   ahead, a flush costs about one disk write, so waiting would only add
+//!   latency). Writing the group on this thread keeps the page-cache work
+//!   off the network threads, which a SYNC_FLUSH send load keeps busy
+//!   while this thread mostly waits for the disk. The dispatch thread, woken
 //!   as the flush starts, builds the group's queue and index entries while
 //!   the flush runs, so acknowledging costs only the completions: a waiter
 //!   is acknowledged once its records are on disk *and* dispatched (the
@@ -45,10 +48,29 @@ pub(crate) struct FlushRequest {
     pub(crate) tx: oneshot::Sender<PutStatus>,
 }
 
-/// Flushes the CommitLog and records the checkpoint's physic timestamp.
-/// A failure puts the store into the fault state (appends refused).
+/// Writes the staged records (SYNC_FLUSH) to their file, publishing them
+/// to readers. A failure puts the store into the fault state.
+pub(crate) fn write_staged(inner: &Inner) -> bool {
+    match inner.commit_log.write_staged() {
+        Ok(()) => true,
+        Err(e) => {
+            if !inner.fault.swap(true, Ordering::AcqRel) {
+                tracing::error!(error = %e, "CommitLog write failed; refusing further appends");
+            }
+            false
+        }
+    }
+}
+
+/// Writes the staged records, flushes the CommitLog and records the
+/// checkpoint's physic timestamp. A failure puts the store into the fault
+/// state (appends refused).
 fn flush_commit_log(inner: &Inner, least_pages: usize) -> bool {
+    // The timestamp of records already appended, hence in what is flushed.
     let ts = inner.commit_log.last_store_timestamp();
+    if !write_staged(inner) {
+        return false;
+    }
     match inner.commit_log.files().flush(least_pages) {
         Ok(_) => {
             let flushed = inner.commit_log.files().flushed_where();
@@ -126,7 +148,8 @@ fn async_flush_loop(inner: &Inner) {
 fn group_commit_loop(inner: &Inner) {
     while !inner.shutdown.load(Ordering::Acquire) {
         let pending = !inner.flush_requests.lock().is_empty();
-        let dirty = inner.commit_log.files().flushed_where() < inner.commit_log.max_offset();
+        let dirty = inner.commit_log.files().flushed_where() < inner.commit_log.max_offset()
+            || inner.commit_log.has_staged();
         if !pending && !dirty {
             inner.flusher_wake.wait(Duration::from_millis(10));
             continue;

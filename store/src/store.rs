@@ -281,6 +281,9 @@ impl MessageStore {
                     .and_then(|m| find_property(&m.properties, WAIT))
                     != Some("false");
                 if !wait {
+                    // Not acknowledged after a flush, so written (into the
+                    // page cache) before it is acknowledged.
+                    crate::flush::write_staged(inner);
                     inner.flusher_wake.wake();
                     return PutFuture::ready(result);
                 }

@@ -27,6 +27,35 @@ pub(crate) fn offset_to_file_name(offset: u64) -> String {
     format!("{offset:020}")
 }
 
+/// The writes of [`MappedFile::write_run`], in order, through `write(offset
+/// in run, bytes)`: `run` with the 4-byte words at `commits` zeroed, then the
+/// span from the first to the last of those words with their values. `run`
+/// is unchanged afterwards (also on error).
+fn write_in_commit_order(
+    run: &mut [u8],
+    commits: &[usize],
+    mut write: impl FnMut(usize, &[u8]) -> io::Result<()>,
+) -> io::Result<()> {
+    let words: Vec<[u8; 4]> = commits
+        .iter()
+        .map(|&at| {
+            let mut w = [0u8; 4];
+            w.copy_from_slice(&run[at..at + 4]);
+            run[at..at + 4].fill(0);
+            w
+        })
+        .collect();
+    let first = write(0, run);
+    for (&at, w) in commits.iter().zip(&words) {
+        run[at..at + 4].copy_from_slice(w);
+    }
+    first?;
+    match (commits.iter().min(), commits.iter().max()) {
+        (Some(&from), Some(&last)) => write(from, &run[from..last + 4]),
+        _ => Ok(()),
+    }
+}
+
 /// One mapped file of a queue of files.
 pub(crate) struct MappedFile {
     path: PathBuf,
@@ -197,41 +226,42 @@ impl MappedFile {
         true
     }
 
-    /// Like [`MappedFile::append_committed`], but through the file
-    /// descriptor (`pwrite`) instead of stores into the mapping, so the pages
-    /// are dirtied in the page cache only: a later flush then writes just
-    /// the blocks written, and finds no writable mapping to clean (see the
-    /// CommitLog's write modes). The `commit` bytes still go last when the
-    /// data spans a page boundary (a write cut short by a kill stops at a
-    /// page boundary; within one page it is all or nothing).
-    /// `Ok(false)` if it does not fit or `pos` is not the write position.
-    pub(crate) fn write_committed(
+    /// Writes `run`, whole records starting at `pos` (which must be the
+    /// write position), through the file descriptor (`pwrite`) instead of
+    /// stores into the mapping, so the pages are dirtied in the page cache
+    /// only: a later flush then writes just the blocks written, and finds
+    /// no writable mapping to clean (see the CommitLog's write modes). Then
+    /// publishes `pos + run.len()` as the new write position.
+    ///
+    /// `commits` are the offsets in `run` of the records that cross a page
+    /// boundary. A write cut short by a kill stops at a page boundary, so
+    /// such a record could be left with its TOTALSIZE (first 4 bytes) but
+    /// not its tail. Hence two writes: the run with those TOTALSIZE words
+    /// zeroed (a record of size 0 ends recovery), then, once it is whole,
+    /// the span from the first to the last of those words with their
+    /// values; whatever that second write leaves undone, every record
+    /// before its stop is whole and every record after it still has size 0.
+    /// A record within one page is written all or nothing. `run` is
+    /// unchanged afterwards.
+    /// `Ok(false)` (nothing written) if it does not fit or `pos` is not the
+    /// write position.
+    pub(crate) fn write_run(
         &self,
         pos: usize,
-        data: &[u8],
-        commit: std::ops::Range<usize>,
+        run: &mut [u8],
+        commits: &[usize],
     ) -> io::Result<bool> {
         use std::os::unix::fs::FileExt;
         if pos != self.wrote.load(Ordering::Acquire)
-            || pos + data.len() > self.size
-            || commit.start > commit.end
-            || commit.end > data.len()
+            || pos + run.len() > self.size
+            || commits.iter().any(|&at| at + 4 > run.len())
         {
             return Ok(false);
         }
-        let at = |from: usize| (pos + from) as u64;
-        let one_page =
-            data.is_empty() || pos / OS_PAGE_SIZE == (pos + data.len() - 1) / OS_PAGE_SIZE;
-        if one_page {
-            self.file.write_all_at(data, at(0))?;
-        } else {
-            self.file.write_all_at(&data[..commit.start], at(0))?;
-            self.file
-                .write_all_at(&data[commit.end..], at(commit.end))?;
-            self.file
-                .write_all_at(&data[commit.clone()], at(commit.start))?;
-        }
-        self.wrote.store(pos + data.len(), Ordering::Release);
+        write_in_commit_order(run, commits, |at, bytes| {
+            self.file.write_all_at(bytes, (pos + at) as u64)
+        })?;
+        self.wrote.store(pos + run.len(), Ordering::Release);
         Ok(true)
     }
 
@@ -413,5 +443,101 @@ impl AsRef<[u8]> for MappedSlice {
         // `bytes` checked the range before creating the owner; the write
         // position only grows, so it stays valid.
         self.file.raw_slice(self.pos, self.len).unwrap_or(&[])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records of 50-3000 bytes (TOTALSIZE, then a non-zero fill) and the
+    /// offsets of those that cross a page boundary when written at `pos`.
+    fn records(pos: usize, count: usize) -> (Vec<u8>, Vec<usize>) {
+        let (mut run, mut commits) = (Vec::new(), Vec::new());
+        let mut x = 0x2545_f491_u32;
+        for i in 0..count {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let len = 50 + (x as usize % 2950);
+            let at = run.len();
+            if (pos + at) / OS_PAGE_SIZE != (pos + at + len - 1) / OS_PAGE_SIZE {
+                commits.push(at);
+            }
+            run.extend_from_slice(&(len as i32).to_be_bytes());
+            run.resize(at + len, (i % 250 + 1) as u8);
+        }
+        (run, commits)
+    }
+
+    /// What recovery accepts of `file` from `pos`: records while TOTALSIZE
+    /// is not zero. Returns the end of the last one.
+    fn accepted(file: &[u8], pos: usize) -> usize {
+        let mut p = pos;
+        while p + 4 <= file.len() {
+            let size = i32::from_be_bytes([file[p], file[p + 1], file[p + 2], file[p + 3]]);
+            if size <= 0 {
+                break;
+            }
+            p += size as usize;
+        }
+        p
+    }
+
+    #[test]
+    fn a_run_cut_at_any_page_boundary_leaves_only_whole_records() {
+        let pos = 1000;
+        let (mut run, commits) = records(pos, 60);
+        assert!(commits.len() > 5, "the run must cross pages");
+        let original = run.clone();
+        let mut writes: Vec<(usize, Vec<u8>)> = Vec::new();
+        write_in_commit_order(&mut run, &commits, |at, bytes| {
+            writes.push((at, bytes.to_vec()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(run, original, "the run is restored");
+        assert_eq!(writes.len(), 2);
+        let size = pos + run.len() + OS_PAGE_SIZE;
+        // A kill stops the i-th write at a page boundary (or not at all).
+        for (i, (at, bytes)) in writes.iter().enumerate() {
+            let start = pos + at;
+            let mut stops: Vec<usize> = (start / OS_PAGE_SIZE + 1..)
+                .map(|p| p * OS_PAGE_SIZE)
+                .take_while(|&b| b < start + bytes.len())
+                .collect();
+            stops.push(start + bytes.len());
+            for stop in stops {
+                let mut file = vec![0u8; size];
+                for (a, b) in &writes[..i] {
+                    file[pos + a..pos + a + b.len()].copy_from_slice(b);
+                }
+                file[start..stop].copy_from_slice(&bytes[..stop - start]);
+                let end = accepted(&file, pos);
+                assert!(end <= pos + original.len(), "write {i} cut at {stop}");
+                assert_eq!(
+                    &file[pos..end],
+                    &original[..end - pos],
+                    "write {i} cut at {stop}: an accepted record is torn"
+                );
+            }
+        }
+        let mut file = vec![0u8; size];
+        for (a, b) in &writes {
+            file[pos + a..pos + a + b.len()].copy_from_slice(b);
+        }
+        assert_eq!(accepted(&file, pos), pos + original.len());
+    }
+
+    #[test]
+    fn a_run_without_page_crossings_is_one_write() {
+        let mut run = vec![7u8; 300];
+        let mut writes = Vec::new();
+        write_in_commit_order(&mut run, &[], |at, bytes| {
+            writes.push((at, bytes.len()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(writes, vec![(0, 300)]);
     }
 }
