@@ -1,9 +1,9 @@
 //! Dispatch (RocketMQ's reput service): tails the CommitLog and builds the
 //! consume queue entries and index entries of each record, then notifies
 //! the arrival listener. One thread runs it continuously, up to the write
-//! position under both flush types (the SYNC_FLUSH group commit wakes it as
-//! a flush starts, and finishes what it has not dispatched yet before
-//! acknowledging); recovery runs it before the store opens.
+//! position under both flush types; under SYNC_FLUSH the group commit
+//! dispatches each group itself, between writing and syncing it, so the
+//! thread finds little left to do; recovery runs it before the store opens.
 
 use crate::commit_log::{tx_type, CommitLog, Scan};
 use crate::consume_queue::{ConsumeQueue, CqEntry};
@@ -38,9 +38,8 @@ impl DispatchState {
 }
 
 /// How far dispatch goes: the write position. Under SYNC_FLUSH too (as in
-/// RocketMQ): a record may be dispatched while it is being flushed, so the
-/// group commit acknowledges without dispatching on its own path; it never
-/// acknowledges before the flush returned.
+/// RocketMQ): a record may be dispatched while it is being flushed; it is
+/// never acknowledged before the flush returned.
 pub(crate) fn visible_limit(inner: &Inner) -> u64 {
     inner.commit_log.max_offset()
 }

@@ -13,14 +13,15 @@
 //!   ahead, a flush costs about one disk write, so waiting would only add
 //!   latency). Writing the group on this thread keeps the page-cache work
 //!   off the network threads, which a SYNC_FLUSH send load keeps busy
-//!   while this thread mostly waits for the disk. The dispatch thread, woken
-//!   as the flush starts, builds the group's queue and index entries while
-//!   the flush runs, so acknowledging costs only the completions: a waiter
-//!   is acknowledged once its records are on disk *and* dispatched (the
-//!   flusher finishes any dispatch still missing), so an acknowledged
-//!   message is always visible. Like RocketMQ's reput service, dispatch
-//!   does not wait for the flush: consumers may see a record while it is
-//!   being flushed, never acknowledged before it is on disk. A waiter not
+//!   while this thread mostly waits for the disk. Between writing and
+//!   syncing the group, this thread also dispatches it (queue and index
+//!   entries): cheaper than waking the dispatch thread for every group,
+//!   which on two cores preempted the flusher before its sync. So a waiter
+//!   is acknowledged once its records are on disk *and* dispatched, and an
+//!   acknowledged message is always visible. Like RocketMQ's reput
+//!   service, dispatch does not wait for the flush: consumers may see a
+//!   record while it is being flushed, never acknowledged before it is on
+//!   disk. A waiter not
 //!   covered within `syncFlushTimeout` gets FlushDiskTimeout from the
 //!   watcher thread; a failed flush fails every pending waiter and stops
 //!   appends (the store stays readable).
@@ -154,8 +155,11 @@ fn group_commit_loop(inner: &Inner) {
             inner.flusher_wake.wait(Duration::from_millis(10));
             continue;
         }
-        // The dispatch thread makes the group visible while it is flushed.
-        inner.dispatcher_wake.wake();
+        // Write the group and make it visible, then sync it (records staged
+        // meanwhile are written and synced with it).
+        if write_staged(inner) {
+            dispatch_until(inner, visible_limit(inner));
+        }
         let ok = flush_commit_log(inner, 0);
         let flushed = inner.commit_log.files().flushed_where();
         // Visible before acknowledged (usually dispatched already).
