@@ -89,6 +89,12 @@ pub(crate) enum WriteMode {
     Positioned,
 }
 
+/// Positioned writes: past this many staged bytes (the group commit is
+/// stalled, say on a hanging disk) the appender writes the run itself, so
+/// memory stays bounded and appenders slow down with the disk, as they do
+/// when they write into the page cache.
+const MAX_STAGED_BYTES: usize = 16 * 1024 * 1024;
+
 /// Positioned writes: records appended but not yet written to their file.
 ///
 /// Appenders copy records here under the append lock (no system call); the
@@ -311,6 +317,12 @@ impl CommitLog {
             end_offset = phy + len as u64;
             pos_in_buf += len;
         }
+        if self.staged_bytes() > MAX_STAGED_BYTES {
+            if let Err(e) = self.write_staged() {
+                tracing::error!(error = %e, "CommitLog write failed");
+                return Err(PutStatus::UnknownError);
+            }
+        }
         if next_qoff != first_queue_offset {
             let v = match st.queue_offsets.get_mut(topic) {
                 Some(v) => v,
@@ -388,16 +400,24 @@ impl CommitLog {
 
     /// Whether records are staged and not yet written (positioned writes).
     pub(crate) fn has_staged(&self) -> bool {
-        self.mode == WriteMode::Positioned && !self.staging.lock().run.is_empty()
+        self.staged_bytes() > 0
+    }
+
+    /// Bytes staged and not yet written (positioned writes).
+    fn staged_bytes(&self) -> usize {
+        match self.mode {
+            WriteMode::Positioned => self.staging.lock().run.len(),
+            WriteMode::Mapped => 0,
+        }
     }
 
     /// Positioned writes: writes the staged run to its file with one
     /// `pwrite` (two when records cross a page boundary, see
     /// [`MappedFile::write_run`]) and publishes the file's new write
-    /// position. Appenders
-    /// stage the next run meanwhile. A no-op for mapped writes or when
-    /// nothing is staged. After an error the CommitLog cannot be written
-    /// any more (the run is lost and the next one would leave a gap).
+    /// position. Appenders stage the next run meanwhile. A no-op for mapped
+    /// writes or when nothing is staged. After an error the CommitLog
+    /// cannot be written any more (the run is lost and the next one would
+    /// leave a gap).
     pub(crate) fn write_staged(&self) -> std::io::Result<()> {
         if self.mode != WriteMode::Positioned {
             return Ok(());
@@ -417,6 +437,10 @@ impl CommitLog {
             (file, pos, run, commits)
         };
         let res = file.write_run(pos, &mut run, &commits);
+        if run.capacity() > 2 * MAX_STAGED_BYTES {
+            // After a stalled disk: do not keep the memory.
+            run = Vec::new();
+        }
         run.clear();
         commits.clear();
         self.staging.lock().spare = (run, commits);
@@ -671,4 +695,68 @@ impl CommitLog {
 /// The transaction type of a record's sysFlag.
 pub(crate) fn tx_type(sys_flag: i32) -> i32 {
     transaction_value(sys_flag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocol::message::record::{encode_stored_record, StoredRecord};
+
+    /// A batch of `n` encoded records with `body_len`-byte bodies.
+    fn batch(n: usize, body_len: usize) -> EncodedBatch {
+        let host = "127.0.0.1:10911".parse().expect("address");
+        let body = vec![b'b'; body_len];
+        let mut b = EncodedBatch::default();
+        for _ in 0..n {
+            let rec = StoredRecord {
+                topic: "T",
+                queue_id: 0,
+                flag: 0,
+                body: &body,
+                properties: "",
+                sys_flag: 0,
+                born_timestamp: 1,
+                born_host: host,
+                store_timestamp: 0,
+                store_host: host,
+                reconsume_times: 0,
+                prepared_transaction_offset: 0,
+                queue_offset: 0,
+                commit_log_offset: 0,
+            };
+            let len = encode_stored_record(&rec, &mut b.buf).expect("encode");
+            b.lens.push(len);
+            b.tx_types.push(0);
+        }
+        b
+    }
+
+    #[test]
+    fn staged_records_are_invisible_until_written_and_bounded_without_a_flusher() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file_size = 64 * 1024 * 1024;
+        let cl = CommitLog::load(dir.path(), file_size, WriteMode::Positioned).expect("load");
+        let mut b = batch(10, 1000);
+        let first = cl.append("T", 0, &mut b, || 1).expect("append");
+        // Staged: readers and dispatch do not see it yet.
+        assert_eq!(cl.max_offset(), 0);
+        assert!(cl.read_record(first.first_offset).is_none());
+        assert!(cl.has_staged());
+        cl.write_staged().expect("write");
+        assert!(!cl.has_staged());
+        assert_eq!(cl.max_offset(), first.end_offset);
+        let rec = cl.read_record(first.first_offset).expect("record written");
+        assert_eq!(rec.len(), b.lens[0]);
+        // Nobody writes the runs (a stalled group commit): appenders write
+        // them themselves past MAX_STAGED_BYTES, so staging stays bounded.
+        let mut appended = first.end_offset;
+        while appended < 3 * MAX_STAGED_BYTES as u64 {
+            let mut b = batch(100, 1000);
+            appended = cl.append("T", 0, &mut b, || 2).expect("append").end_offset;
+            assert!(cl.staged_bytes() <= MAX_STAGED_BYTES);
+        }
+        assert!(cl.max_offset() >= 2 * MAX_STAGED_BYTES as u64);
+        cl.write_staged().expect("write");
+        assert_eq!(cl.max_offset(), appended);
+    }
 }
