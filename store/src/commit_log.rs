@@ -317,12 +317,6 @@ impl CommitLog {
             end_offset = phy + len as u64;
             pos_in_buf += len;
         }
-        if self.staged_bytes() > MAX_STAGED_BYTES {
-            if let Err(e) = self.write_staged() {
-                tracing::error!(error = %e, "CommitLog write failed");
-                return Err(PutStatus::UnknownError);
-            }
-        }
         if next_qoff != first_queue_offset {
             let v = match st.queue_offsets.get_mut(topic) {
                 Some(v) => v,
@@ -370,13 +364,32 @@ impl CommitLog {
     }
 
     /// Appends `data` (a record or blank for file position `pos`) to the
-    /// staged run; false if `pos` does not continue the run.
+    /// staged run, and writes the run at once past [`MAX_STAGED_BYTES`];
+    /// false if `pos` does not continue the run or that write failed.
     fn stage(&self, file: &Arc<MappedFile>, pos: usize, data: &[u8]) -> bool {
         if data.len() < 4 {
             return false;
         }
-        let mut guard = self.staging.lock();
-        let s = &mut *guard;
+        let staged = {
+            let mut guard = self.staging.lock();
+            let s = &mut *guard;
+            if !Self::extend_run(s, file, pos, data) {
+                return false;
+            }
+            s.run.len()
+        };
+        if staged > MAX_STAGED_BYTES {
+            // `run_writer` is taken before `staging`, so outside its guard.
+            if let Err(e) = self.write_staged() {
+                tracing::error!(error = %e, "CommitLog write failed");
+                return false;
+            }
+        }
+        true
+    }
+
+    /// [`CommitLog::stage`] under the staging lock.
+    fn extend_run(s: &mut Staging, file: &Arc<MappedFile>, pos: usize, data: &[u8]) -> bool {
         match &s.file {
             Some(f) if f.start() == file.start() => {
                 if s.pos + s.run.len() != pos {

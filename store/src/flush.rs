@@ -21,10 +21,9 @@
 //!   acknowledged message is always visible. Like RocketMQ's reput
 //!   service, dispatch does not wait for the flush: consumers may see a
 //!   record while it is being flushed, never acknowledged before it is on
-//!   disk. A waiter not
-//!   covered within `syncFlushTimeout` gets FlushDiskTimeout from the
-//!   watcher thread; a failed flush fails every pending waiter and stops
-//!   appends (the store stays readable).
+//!   disk. A waiter not covered within `syncFlushTimeout` gets
+//!   FlushDiskTimeout from the watcher thread; a failed flush fails every
+//!   pending waiter and stops appends (the store stays readable).
 //! - ConsumeQueue and index: every `flushIntervalConsumeQueue` ms, then the
 //!   checkpoint.
 
