@@ -33,9 +33,13 @@ mod corpus {
         pub entry: Value,
     }
 
-    /// The corpus folder: `../../shared/wire-corpus` from this crate.
+    /// The corpus folder: `$SHARED/wire-corpus` when `SHARED` is set (CI
+    /// sets it), else `../../shared/wire-corpus` from this crate.
     pub fn dir() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/wire-corpus")
+        match std::env::var_os("SHARED") {
+            Some(shared) => PathBuf::from(shared).join("wire-corpus"),
+            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/wire-corpus"),
+        }
     }
 
     /// Every frame listed in `index.json`, in index order.

@@ -88,6 +88,16 @@ pub enum HarnessError {
     Net(#[from] NetError),
 }
 
+/// The wire corpus of real clients' frames: `$SHARED/wire-corpus` when
+/// `SHARED` is set (CI sets it), else `../shared/wire-corpus` beside the
+/// repository.
+pub fn wire_corpus_dir() -> std::path::PathBuf {
+    match std::env::var_os("SHARED") {
+        Some(shared) => std::path::PathBuf::from(shared).join("wire-corpus"),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/wire-corpus"),
+    }
+}
+
 /// Installs a `tracing` subscriber writing to the test output (once per
 /// process; `RUST_LOG` filters, `info` by default).
 pub fn init_logging() {

@@ -204,7 +204,7 @@ fn acceptable(code: i32, r: &RemotingCommand) -> bool {
 /// sent them (wire corpus), decodes, bodies included, and gets a Java answer.
 #[tokio::test]
 async fn real_clients_requests_are_accepted() {
-    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/wire-corpus");
+    let corpus = harness::wire_corpus_dir();
     if !corpus.exists() {
         eprintln!("wire corpus not found at {}; skipping", corpus.display());
         return;

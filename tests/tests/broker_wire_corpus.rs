@@ -8,7 +8,7 @@
 //! request is sent two-way so its answer can be checked.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use bytes::Bytes;
 use harness::client::TestClient;
@@ -25,7 +25,7 @@ const NAMESRV_CODES: &[i32] = &[
 ];
 
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/wire-corpus")
+    harness::wire_corpus_dir()
 }
 
 /// (client folder, file name, decoded request) in recording order per client.
